@@ -1,0 +1,196 @@
+using Csrun.Runtime.Linux;
+
+namespace Csrun.Runtime.Cgroups;
+
+/// <summary>
+/// The cgroupfs driver shared by v1 (one directory per hierarchy, plus the unified one on
+/// hybrid hosts, as runc joins it) and v2 (one directory).
+/// </summary>
+public abstract class CgroupFsManager : ICgroupManager
+{
+    private readonly Dictionary<string, string> _paths;
+
+    protected CgroupFsManager(Dictionary<string, string> paths) => _paths = paths;
+
+    public IReadOnlyDictionary<string, string> Paths => _paths;
+
+    /// <summary>Chooses the manager for this host and this container.</summary>
+    public static ICgroupManager ForContainer(string? cgroupsPath, string id)
+    {
+        var host = CgroupHierarchies.Detect();
+        var paths = new Dictionary<string, string>();
+        foreach (var h in host.Hierarchies)
+            paths[h.Key] = h.MountPoint + CgroupHierarchies.ContainerPath(cgroupsPath, id, h.OwnPath, host.IsUnified);
+        return host.IsUnified ? new CgroupV2Manager(paths) : new CgroupV1Manager(paths);
+    }
+
+    /// <summary>Rebuilds the manager of an existing container from the paths in its state.</summary>
+    public static ICgroupManager FromPaths(IReadOnlyDictionary<string, string> paths)
+    {
+        var copy = new Dictionary<string, string>(paths);
+        return copy.Count == 1 && copy.ContainsKey("") && !copy[""].StartsWith(CgroupHierarchies.Root + "/unified", StringComparison.Ordinal)
+            ? new CgroupV2Manager(copy)
+            : new CgroupV1Manager(copy);
+    }
+
+    public IReadOnlyList<string> Create()
+    {
+        var created = new List<string>();
+        try
+        {
+            foreach (var (key, dir) in _paths)
+            {
+                int first = created.Count;
+                MakeDirs(dir, created);
+                for (int i = first; i < created.Count; i++)
+                    InitializeDir(key, created[i]);
+            }
+        }
+        catch
+        {
+            RemoveDirs(created);
+            throw;
+        }
+        return created;
+    }
+
+    private static void MakeDirs(string dir, List<string> created)
+    {
+        var missing = new Stack<string>();
+        for (string? d = dir; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+            missing.Push(d);
+        while (missing.Count > 0)
+        {
+            string d = missing.Pop();
+            try { Directory.CreateDirectory(d); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CgroupException($"mkdir {d}: {e.Message}");
+            }
+            created.Add(d);
+        }
+    }
+
+    /// <summary>Per-hierarchy set-up of a directory csrun just made, parents first.</summary>
+    protected virtual void InitializeDir(string key, string dir) { }
+
+    public virtual int OpenForClone() => -1;
+
+    public void Join(int pid)
+    {
+        foreach (var dir in _paths.Values)
+        {
+            try { Sys.WriteFile(Path.Combine(dir, "cgroup.procs"), pid.ToString()); }
+            catch (SyscallException e) { throw new CgroupException($"join cgroup: {e.Message}"); }
+        }
+    }
+
+    public List<int> Pids()
+    {
+        var pids = new List<int>();
+        string? dir = PidSource();
+        if (dir is null) return pids;
+        try
+        {
+            foreach (var line in File.ReadAllLines(Path.Combine(dir, "cgroup.procs")))
+                if (int.TryParse(line, out int pid)) pids.Add(pid);
+        }
+        catch (DirectoryNotFoundException) { }
+        catch (FileNotFoundException) { }
+        return pids;
+    }
+
+    /// <summary>The directory whose cgroup.procs lists the container's processes.</summary>
+    protected abstract string? PidSource();
+
+    public abstract bool IsFrozen();
+
+    public void Destroy(IReadOnlyList<string> created)
+    {
+        // Kill until empty: a fork racing with the kill can add a process once more.
+        for (int round = 0; round < 100; round++)
+        {
+            var pids = Pids();
+            if (pids.Count == 0) break;
+            foreach (int pid in pids) Native.Kill(pid, K.SIGKILL);
+            Thread.Sleep(round < 10 ? 2 : 20);
+        }
+        RemoveDirs(created);
+    }
+
+    private static void RemoveDirs(IReadOnlyList<string> created)
+    {
+        for (int i = created.Count - 1; i >= 0; i--)
+        {
+            // A killed process leaves its cgroup a moment after it dies: retry EBUSY briefly.
+            for (int attempt = 0; attempt < 200; attempt++)
+            {
+                try { Directory.Delete(created[i]); break; }
+                catch (DirectoryNotFoundException) { break; }
+                catch (IOException) when (attempt < 199) { Thread.Sleep(5); }
+                catch (IOException) { break; }
+            }
+        }
+    }
+}
+
+public sealed class CgroupV1Manager : CgroupFsManager
+{
+    public CgroupV1Manager(Dictionary<string, string> paths) : base(paths) { }
+
+    /// <summary>A new v1 cpuset starts with no cpus and no mems, and refuses tasks until given
+    /// some: inherit the parent's, as runc does.</summary>
+    protected override void InitializeDir(string key, string dir)
+    {
+        if (!key.Split(',').Contains("cpuset")) return;
+        string parent = Path.GetDirectoryName(dir)!;
+        foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
+        {
+            string own = Path.Combine(dir, file);
+            if (File.ReadAllText(own).Trim().Length > 0) continue;
+            try { Sys.WriteFile(own, File.ReadAllText(Path.Combine(parent, file)).Trim()); }
+            catch (SyscallException e) { throw new CgroupException($"initialize cpuset: {e.Message}"); }
+        }
+    }
+
+    protected override string? PidSource()
+    {
+        foreach (var key in new[] { "pids", "memory", "freezer", "cpu,cpuacct", "cpu", "devices" })
+            if (Paths.TryGetValue(key, out var dir)) return dir;
+        foreach (var dir in Paths.Values) return dir;
+        return null;
+    }
+
+    public override bool IsFrozen()
+    {
+        if (!Paths.TryGetValue("freezer", out var dir)) return false;
+        try { return File.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() == "FROZEN"; }
+        catch (IOException) { return false; }
+    }
+}
+
+public sealed class CgroupV2Manager : CgroupFsManager
+{
+    public CgroupV2Manager(Dictionary<string, string> paths) : base(paths) { }
+
+    protected override string? PidSource() => Paths.TryGetValue("", out var dir) ? dir : null;
+
+    public override int OpenForClone() =>
+        Sys.Open(Paths[""], K.O_PATH | K.O_DIRECTORY);
+
+    public override bool IsFrozen()
+    {
+        try
+        {
+            foreach (var line in File.ReadAllLines(Path.Combine(Paths[""], "cgroup.events")))
+                if (line == "frozen 1") return true;
+        }
+        catch (IOException) { }
+        return false;
+    }
+}
+
+public sealed class CgroupException : Exception
+{
+    public CgroupException(string message) : base(message) { }
+}

@@ -1,0 +1,29 @@
+namespace Csrun.Runtime.Cgroups;
+
+/// <summary>
+/// One container's cgroup, whatever the host runs: chosen once per host (crun's and youki's
+/// shape). Resource limits come with the cgroups issue; this is create, join, list, kill, remove.
+/// </summary>
+public interface ICgroupManager
+{
+    /// <summary>Directory per hierarchy ("" is the unified one), as recorded in state.json.</summary>
+    IReadOnlyDictionary<string, string> Paths { get; }
+
+    /// <summary>Creates the directories; returns the ones it made, deepest last.</summary>
+    IReadOnlyList<string> Create();
+
+    /// <summary>An O_PATH fd of the cgroup for clone3's CLONE_INTO_CGROUP, or -1 when the host can't.</summary>
+    int OpenForClone();
+
+    /// <summary>Moves a process into the cgroup (every hierarchy).</summary>
+    void Join(int pid);
+
+    /// <summary>Host pids of every process in the cgroup.</summary>
+    List<int> Pids();
+
+    bool IsFrozen();
+
+    /// <summary>Kills every process, waits until the cgroup is empty, and removes the
+    /// directories <paramref name="created"/> lists (deepest first).</summary>
+    void Destroy(IReadOnlyList<string> created);
+}

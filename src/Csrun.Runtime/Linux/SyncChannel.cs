@@ -1,0 +1,54 @@
+using System.Buffers.Binary;
+
+namespace Csrun.Runtime.Linux;
+
+/// <summary>
+/// Framed messages over one end of a socketpair between csrun and its init: a 4-byte length,
+/// a 1-byte type, then the payload. Both ends block; the peer's death is an end of stream.
+/// </summary>
+public sealed class SyncChannel : IDisposable
+{
+    public const int MaxPayload = 64 << 20;
+
+    public int Fd { get; private set; }
+
+    public SyncChannel(int fd) => Fd = fd;
+
+    public void Send(byte type, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = new byte[5 + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, 1 + payload.Length);
+        frame[4] = type;
+        payload.CopyTo(frame.AsSpan(5));
+        Sys.WriteAll(Fd, frame, "sync socket");
+    }
+
+    /// <summary>Receives one message; returns false when the peer closed its end.</summary>
+    public bool TryReceive(out byte type, out byte[] payload)
+    {
+        Span<byte> header = stackalloc byte[5];
+        int got = 0;
+        while (got < header.Length)
+        {
+            int n = Sys.Read(Fd, header.Slice(got), "sync socket");
+            if (n == 0)
+            {
+                if (got == 0) { type = 0; payload = Array.Empty<byte>(); return false; }
+                throw new EndOfStreamException("sync socket: message cut short");
+            }
+            got += n;
+        }
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length < 1 || length > MaxPayload) throw new InvalidDataException($"sync socket: bad frame length {length}");
+        type = header[4];
+        payload = new byte[length - 1];
+        Sys.ReadExactly(Fd, payload, "sync socket");
+        return true;
+    }
+
+    public void Dispose()
+    {
+        Sys.Close(Fd);
+        Fd = -1;
+    }
+}

@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Csrun.Runtime.Linux;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// What the clone child does between clone3 and exec, prepared in unmanaged memory before the
+/// clone so the child allocates nothing and makes raw system calls only (shared/notes/aot.md:
+/// a clone child that touches the GC can hang forever). It waits for the parent's go (uid/gid
+/// maps and time offsets written, cgroup joined), joins namespaces given by path, becomes root
+/// of a new user namespace, and execs the sealed csrun copy as init.
+/// </summary>
+public sealed unsafe class CloneChild : IDisposable
+{
+    // Steps reported in a ChildError message.
+    public const int StepSync = 1, StepSetns = 2, StepUnshare = 3, StepSetresgid = 4, StepSetresuid = 5,
+        StepSetgroups = 6, StepExec = 7;
+
+    private const long SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119, SYS_unshare = 272;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Plan
+    {
+        public int SyncFd;
+        public int ExeFd;
+        public byte** Argv;
+        public byte** Envp;
+        public int JoinCount;
+        public int* JoinFds;
+        public int* JoinTypes;
+        public long UnshareFlags;
+        public int BecomeRoot;
+        public byte* ErrorFrame;
+        public byte* EmptyPath;
+    }
+
+    private readonly Plan* _plan;
+    private readonly List<nint> _allocations = new();
+    public IReadOnlyList<string> JoinPaths { get; }
+
+    public CloneChild(int syncFd, int exeFd, IReadOnlyList<string> argv, IReadOnlyList<string> envp,
+        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot)
+    {
+        _plan = (Plan*)Alloc(sizeof(Plan));
+        _plan->SyncFd = syncFd;
+        _plan->ExeFd = exeFd;
+        _plan->Argv = StringArray(argv);
+        _plan->Envp = StringArray(envp);
+        _plan->JoinCount = joins.Count;
+        _plan->JoinFds = (int*)Alloc(sizeof(int) * Math.Max(1, joins.Count));
+        _plan->JoinTypes = (int*)Alloc(sizeof(int) * Math.Max(1, joins.Count));
+        for (int i = 0; i < joins.Count; i++)
+        {
+            _plan->JoinFds[i] = joins[i].Fd;
+            _plan->JoinTypes[i] = joins[i].Type;
+        }
+        JoinPaths = joins.Select(j => j.Path).ToArray();
+        _plan->UnshareFlags = unshareFlags;
+        _plan->BecomeRoot = becomeRoot ? 1 : 0;
+        _plan->ErrorFrame = (byte*)Alloc(16);
+        var frame = new Span<byte>(_plan->ErrorFrame, 13);
+        BinaryPrimitives.WriteInt32LittleEndian(frame, 9);
+        frame[4] = SyncMessage.ChildError;
+        _plan->EmptyPath = (byte*)Alloc(1);
+        *_plan->EmptyPath = 0;
+    }
+
+    /// <summary>Runs in the child right after clone3 returned 0. Never returns.</summary>
+    public void RunInChild() => Run(_plan);
+
+    private static void Run(Plan* p)
+    {
+        byte go = 0;
+        nint n;
+        do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
+        if (n != 1) RawNative.Exit(1); // the parent gave up: nothing to report to
+
+        for (int i = 0; i < p->JoinCount; i++)
+            if (RawNative.Syscall(Native.SYS_setns, p->JoinFds[i], p->JoinTypes[i], 0, 0, 0, 0) < 0)
+                Fail(p, StepSetns + (i << 8));
+
+        if (p->UnshareFlags != 0 && RawNative.Syscall(SYS_unshare, p->UnshareFlags, 0, 0, 0, 0, 0) < 0)
+            Fail(p, StepUnshare);
+
+        if (p->BecomeRoot != 0)
+        {
+            // Raw system calls on purpose: glibc's setresuid would try to signal threads that
+            // exist only in the parent (clone3 skips its fork handlers) and wait forever.
+            if (RawNative.Syscall(SYS_setresgid, 0, 0, 0, 0, 0, 0) < 0) Fail(p, StepSetresgid);
+            if (RawNative.Syscall(SYS_setresuid, 0, 0, 0, 0, 0, 0) < 0) Fail(p, StepSetresuid);
+        }
+
+        RawNative.Syscall(Native.SYS_execveat, p->ExeFd, (long)p->EmptyPath, (long)p->Argv, (long)p->Envp, K.AT_EMPTY_PATH, 0);
+        Fail(p, StepExec);
+    }
+
+    private static void Fail(Plan* p, int step)
+    {
+        int errno = RawNative.Errno;
+        *(int*)(p->ErrorFrame + 5) = step;
+        *(int*)(p->ErrorFrame + 9) = errno;
+        RawNative.Write(p->SyncFd, p->ErrorFrame, 13);
+        RawNative.Exit(1);
+    }
+
+    /// <summary>The one-line error for a ChildError message.</summary>
+    public string Describe(ReadOnlySpan<byte> payload)
+    {
+        int step = BinaryPrimitives.ReadInt32LittleEndian(payload);
+        int errno = BinaryPrimitives.ReadInt32LittleEndian(payload.Slice(4));
+        return (step & 0xff) switch
+        {
+            StepSetns => SyscallException.Format("setns", (step >> 8) < JoinPaths.Count ? JoinPaths[step >> 8] : null, errno),
+            StepUnshare => SyscallException.Format("unshare", null, errno),
+            StepSetresgid => SyscallException.Format("setresgid", "0 in the new user namespace (is gid 0 mapped?)", errno),
+            StepSetresuid => SyscallException.Format("setresuid", "0 in the new user namespace (is uid 0 mapped?)", errno),
+            StepExec => SyscallException.Format("execveat", "memfd:csrun (init)", errno),
+            _ => SyscallException.Format($"clone child step {step}", null, errno),
+        };
+    }
+
+    private byte** StringArray(IReadOnlyList<string> items)
+    {
+        var array = (byte**)Alloc(sizeof(byte*) * (items.Count + 1));
+        for (int i = 0; i < items.Count; i++)
+        {
+            byte[] z = Sys.Z(items[i]);
+            byte* copy = (byte*)Alloc(z.Length);
+            z.CopyTo(new Span<byte>(copy, z.Length));
+            array[i] = copy;
+        }
+        array[items.Count] = null;
+        return array;
+    }
+
+    private void* Alloc(int size)
+    {
+        void* p = NativeMemory.AllocZeroed((nuint)size);
+        _allocations.Add((nint)p);
+        return p;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _allocations) NativeMemory.Free((void*)p);
+        _allocations.Clear();
+    }
+}

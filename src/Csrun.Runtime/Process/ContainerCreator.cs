@@ -1,0 +1,240 @@
+using System.Text;
+using System.Text.Json;
+using Csrun.Runtime.Cgroups;
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.Spec;
+using Csrun.Runtime.State;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// The parent half of `create` (and `run`): from a validated spec to an init waiting on
+/// exec.fifo, or, on any failure, back to a clean host (no state dir, cgroup or process).
+/// This process stays quiet until the clone: no Task, Timer, ThreadPool or Console.
+/// </summary>
+public sealed class ContainerCreator
+{
+    public const string InitSocketEnv = "_CSRUN_INIT_SOCK";
+
+    private readonly StateStore _store;
+
+    public ContainerCreator(StateStore store) => _store = store;
+
+    /// <summary>The running init: its pid and a pidfd (the caller owns the pidfd).</summary>
+    public readonly record struct Created(int Pid, int PidFd, ContainerState State);
+
+    public Created Create(CreateOptions options, RuntimeSpec spec)
+    {
+        string bundle = Path.GetFullPath(options.Bundle);
+        string rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path!));
+        var namespaces = NamespacePlan.From((spec.Linux?.Namespaces ?? new()).Select(n => (n.Type!, n.Path)));
+
+        _store.CreateDir(options.Id);
+        var self = Procfs.ReadStat(Environment.ProcessId);
+        var state = new ContainerState
+        {
+            OciVersion = spec.OciVersion ?? "",
+            Id = options.Id,
+            Bundle = bundle,
+            Rootfs = rootfs,
+            Created = DateTime.UtcNow,
+            Owner = "",
+            Annotations = spec.Annotations,
+            CreatorPid = Environment.ProcessId,
+            CreatorStartTime = self?.StartTime ?? 0,
+            OwnPidNamespace = namespaces.NewPid,
+            Hooks = spec.Hooks,
+        };
+
+        ICgroupManager? cgroup = null;
+        IReadOnlyList<string> cgroupsCreated = Array.Empty<string>();
+        var fds = new List<int>();
+        int pidfd = -1;
+        int pid = 0;
+        try
+        {
+            _store.Save(state);
+
+            cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
+            cgroupsCreated = cgroup.Create();
+            state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            state.CgroupsCreated = cgroupsCreated.ToList();
+            _store.Save(state);
+
+            string fifo = _store.FifoOf(options.Id);
+            uint oldMask = Native.Umask(0);
+            try { Sys.Mkfifo(fifo, 0x192 /* 0622 */); }
+            finally { Native.Umask(oldMask); }
+            int fifoFd = Track(fds, Sys.Open(fifo, K.O_PATH));
+
+            int consoleFd = -1;
+            if (spec.Process?.Terminal == true)
+            {
+                if (options.ConsoleSocket is null)
+                    throw new InvalidOperationException("process.terminal is true: a --console-socket is required (or set terminal to false)");
+                consoleFd = Track(fds, FdPassing.ConnectUnix(options.ConsoleSocket));
+            }
+
+            int exeFd = Track(fds, SealedExecutable.Create());
+            var (parentSock, childSock) = Sys.SocketPair();
+            Track(fds, parentSock);
+            Track(fds, childSock);
+
+            // The fds init inherits: everything else is close-on-exec.
+            Sys.SetCloexec(childSock, false);
+            Sys.SetCloexec(fifoFd, false);
+            if (consoleFd >= 0) Sys.SetCloexec(consoleFd, false);
+
+            var joins = new List<(int Fd, int Type, string Path)>();
+            foreach (var (type, path) in namespaces.Joins)
+                joins.Add((Track(fds, OpenNamespace(type, path)), (int)NamespacePlan.Flags[type], path));
+
+            int cgroupFd = cgroup.OpenForClone();
+            if (cgroupFd >= 0) Track(fds, cgroupFd);
+
+            var config = new InitConfig
+            {
+                ContainerId = options.Id,
+                Bundle = bundle,
+                Rootfs = rootfs,
+                NoPivot = options.NoPivot,
+                NoNewKeyring = options.NoNewKeyring,
+                FifoFd = fifoFd,
+                ConsoleSocketFd = consoleFd,
+                PreserveFds = options.PreserveFds,
+                InUserNamespace = namespaces.Has("user"),
+                NewCgroupNamespace = namespaces.NewCgroup,
+                CgroupPaths = state.CgroupPaths,
+                Spec = spec,
+            };
+            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+
+            using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
+                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser);
+
+            int savedPidNs = -1;
+            if (namespaces.PidNamespacePath is { } pidNsPath)
+            {
+                savedPidNs = Track(fds, Sys.Open("/proc/self/ns/pid", K.O_RDONLY));
+                int target = Track(fds, OpenNamespace("pid", pidNsPath));
+                Sys.Setns(target, (int)K.CLONE_NEWPID, pidNsPath);
+            }
+
+            pid = Clone3.Clone(namespaces.CloneFlags, cgroupFd, out pidfd);
+            if (pid == 0) child.RunInChild();
+
+            if (savedPidNs >= 0) Sys.Setns(savedPidNs, (int)K.CLONE_NEWPID, "/proc/self/ns/pid");
+            Native.Close(childSock);
+            fds.Remove(childSock);
+            var initStat = Procfs.ReadStat(pid);
+            state.InitPid = pid;
+            state.InitStartTime = initStat?.StartTime ?? 0;
+            _store.Save(state);
+
+            if (cgroupFd < 0) cgroup.Join(pid);
+            if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
+            if (namespaces.NewTime && spec.Linux?.TimeOffsets is { Count: > 0 } offsets) WriteTimeOffsets(pid, offsets);
+
+            using var channel = new SyncChannel(parentSock);
+            fds.Remove(parentSock);
+            Sys.WriteAll(parentSock, "G"u8, "sync socket");
+            channel.Send(SyncMessage.Config, configJson);
+            WaitUntilReady(channel, child, pidfd);
+
+            if (options.PidFile is not null) WritePidFile(options.PidFile, pid);
+            state.Ready = true;
+            _store.Save(state);
+            return new Created(pid, pidfd, state);
+        }
+        catch
+        {
+            if (pidfd >= 0)
+            {
+                Sys.PidfdSendSignal(pidfd, K.SIGKILL);
+                Sys.WaitPidfd(pidfd);
+                Native.Close(pidfd);
+            }
+            try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
+            _store.Remove(options.Id);
+            throw;
+        }
+        finally
+        {
+            foreach (int fd in fds) Native.Close(fd);
+        }
+    }
+
+    private static int Track(List<int> fds, int fd)
+    {
+        fds.Add(fd);
+        return fd;
+    }
+
+    private static int OpenNamespace(string type, string path)
+    {
+        int fd = Sys.TryOpen(path, K.O_RDONLY, out int errno);
+        if (fd < 0) throw new SyscallException("open", $"{path} ({type} namespace)", errno);
+        return fd;
+    }
+
+    private static void WaitUntilReady(SyncChannel channel, CloneChild child, int pidfd)
+    {
+        while (true)
+        {
+            if (!channel.TryReceive(out byte type, out byte[] payload))
+            {
+                int status = Sys.WaitPidfd(pidfd);
+                throw new InitFailedException($"container init exited before it was ready (exit status {status})");
+            }
+            switch (type)
+            {
+                case SyncMessage.Ready:
+                    return;
+                case SyncMessage.ChildError:
+                    throw new InitFailedException(child.Describe(payload));
+                case SyncMessage.InitError:
+                    throw new InitFailedException(Encoding.UTF8.GetString(payload));
+                default:
+                    throw new InitFailedException($"sync socket: unexpected message type {type} from init");
+            }
+        }
+    }
+
+    private static void WriteIdMappings(int pid, LinuxSpec linux)
+    {
+        WriteMap($"/proc/{pid}/uid_map", linux.UidMappings);
+        WriteMap($"/proc/{pid}/gid_map", linux.GidMappings);
+    }
+
+    private static void WriteMap(string path, List<LinuxIdMapping>? mappings)
+    {
+        var sb = new StringBuilder();
+        foreach (var m in mappings ?? new())
+            sb.Append(m.ContainerId).Append(' ').Append(m.HostId).Append(' ').Append(m.Size).Append('\n');
+        try { Sys.WriteFile(path, sb.ToString()); }
+        catch (SyscallException e) { throw new SyscallException("write", $"{path} ({sb.ToString().Trim().Replace('\n', ',')})", e.Errno); }
+    }
+
+    private static void WriteTimeOffsets(int pid, Dictionary<string, LinuxTimeOffset> offsets)
+    {
+        var sb = new StringBuilder();
+        foreach (var (clock, offset) in offsets)
+            sb.Append(clock).Append(' ').Append(offset.Secs).Append(' ').Append(offset.Nanosecs).Append('\n');
+        Sys.WriteFile($"/proc/{pid}/timens_offsets", sb.ToString());
+    }
+
+    /// <summary>Digits only, no newline, renamed into place: what containerd and conmon parse.</summary>
+    public static void WritePidFile(string path, int pid)
+    {
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp");
+        File.WriteAllText(tmp, pid.ToString());
+        File.Move(tmp, full, overwrite: true);
+    }
+}
+
+/// <summary>Init (or the clone child) reported a failure: the message is the one line to show.</summary>
+public sealed class InitFailedException : Exception
+{
+    public InitFailedException(string message) : base(message) { }
+}

@@ -1,0 +1,152 @@
+using Csrun.Runtime.Cgroups;
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.State;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>start, kill and delete of an existing container, each under the container's lock.</summary>
+public sealed class ContainerOperations
+{
+    private readonly StateStore _store;
+
+    public ContainerOperations(StateStore store) => _store = store;
+
+    public void Start(string id)
+    {
+        using var _ = _store.Lock(id);
+        var state = _store.Load(id);
+        var status = _store.StatusOf(state);
+        switch (status)
+        {
+            case ContainerStatus.Created: break;
+            case ContainerStatus.Stopped: throw new InvalidOperationException("cannot start a container that has stopped");
+            case ContainerStatus.Running: throw new InvalidOperationException("cannot start an already running container");
+            default: throw new InvalidOperationException($"cannot start a container in the {status.ToSpecString()} state");
+        }
+        ReleaseInit(state);
+    }
+
+    /// <summary>Opens exec.fifo, which lets init exec the container process; fails instead of
+    /// hanging when init dies first.</summary>
+    public unsafe void ReleaseInit(ContainerState state)
+    {
+        string fifo = _store.FifoOf(state.Id);
+        int fd = Sys.Open(fifo, K.O_RDONLY | K.O_NONBLOCK);
+        int pidfd = -1;
+        try
+        {
+            pidfd = Sys.PidfdOpen(state.InitPid);
+            var fds = stackalloc Native.PollFd[2];
+            while (true)
+            {
+                fds[0] = new Native.PollFd { Fd = fd, Events = Native.POLLIN };
+                fds[1] = new Native.PollFd { Fd = pidfd, Events = Native.POLLIN };
+                int n = Native.Poll(fds, 2, -1);
+                if (n < 0 && Sys.LastErrno == Errno.EINTR) continue;
+                if (n < 0) throw Sys.Fail("poll", fifo);
+                if ((fds[0].REvents & Native.POLLIN) != 0)
+                {
+                    byte b;
+                    nint got = Native.Read(fd, &b, 1);
+                    if (got == 1) break;
+                }
+                if ((fds[1].REvents & Native.POLLIN) != 0 || (fds[0].REvents & Native.POLLHUP) != 0)
+                    throw new InvalidOperationException("cannot start container: its init process exited before start");
+            }
+            File.Delete(fifo);
+        }
+        catch (SyscallException e) when (e.Syscall == "pidfd_open" && e.Errno == Errno.ESRCH)
+        {
+            throw new InvalidOperationException("cannot start a container that has stopped");
+        }
+        finally
+        {
+            Native.Close(fd);
+            Sys.Close(pidfd);
+        }
+    }
+
+    public void Kill(string id, int signal, bool all)
+    {
+        using var _ = _store.Lock(id);
+        var state = _store.Load(id);
+        var status = _store.StatusOf(state);
+        if (status is ContainerStatus.Stopped or ContainerStatus.Creating && !all)
+            throw new InvalidOperationException("container not running");
+        if (all)
+        {
+            var pids = CgroupFsManager.FromPaths(state.CgroupPaths).Pids();
+            if (pids.Count == 0 && status == ContainerStatus.Stopped) throw new InvalidOperationException("container not running");
+            foreach (int pid in pids) Native.Kill(pid, signal);
+            return;
+        }
+        SignalInit(state, signal);
+    }
+
+    /// <summary>Signals init through a pidfd taken after checking its start time, so the signal
+    /// can't reach a process that recycled the pid.</summary>
+    private static void SignalInit(ContainerState state, int signal)
+    {
+        int pidfd;
+        try { pidfd = Sys.PidfdOpen(state.InitPid); }
+        catch (SyscallException e) when (e.Errno == Errno.ESRCH) { throw new InvalidOperationException("container not running"); }
+        try
+        {
+            if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("container not running");
+            if (!Sys.PidfdSendSignal(pidfd, signal)) throw new InvalidOperationException("no such process");
+        }
+        finally { Native.Close(pidfd); }
+    }
+
+    public void Delete(string id, bool force)
+    {
+        using var _ = _store.Lock(id);
+        ContainerState state;
+        try { state = _store.Load(id); }
+        catch (ContainerNotFoundException) when (Directory.Exists(_store.DirOf(id)))
+        {
+            // A create killed before it wrote any state: only the directory is left.
+            _store.Remove(id);
+            return;
+        }
+        var status = _store.StatusOf(state);
+        switch (status)
+        {
+            case ContainerStatus.Stopped:
+            case ContainerStatus.Created:
+                break;
+            default:
+                if (!force) throw new InvalidOperationException($"cannot delete container {id} that is not stopped: {status.ToSpecString()}");
+                break;
+        }
+        Destroy(state);
+    }
+
+    /// <summary>Kills whatever is left of the container, waits for init to be gone, removes its
+    /// cgroup and its state directory.</summary>
+    public void Destroy(ContainerState state)
+    {
+        if (state.InitPid > 0 && Procfs.IsAlive(state.InitPid, state.InitStartTime))
+        {
+            int pidfd = -1;
+            try { pidfd = Sys.PidfdOpen(state.InitPid); }
+            catch (SyscallException) { }
+            if (pidfd >= 0)
+            {
+                Sys.PidfdSendSignal(pidfd, K.SIGKILL);
+                WaitGone(state);
+                Native.Close(pidfd);
+            }
+        }
+        var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
+        cgroup.Destroy(state.CgroupsCreated);
+        _store.Remove(state.Id);
+    }
+
+    private static void WaitGone(ContainerState state)
+    {
+        // init is usually not our child (it was reparented): poll /proc until it is gone or a zombie.
+        for (int i = 0; i < 1000 && Procfs.IsAlive(state.InitPid, state.InitStartTime); i++)
+            Thread.Sleep(i < 20 ? 1 : 10);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+using Csrun.Runtime.Spec;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>Everything init needs, sent by the parent as the first message on the sync socket
+/// (the spec is already validated: init never re-reads the bundle).</summary>
+public sealed class InitConfig
+{
+    [JsonPropertyName("id")] public string ContainerId { get; set; } = "";
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    [JsonPropertyName("noPivot")] public bool NoPivot { get; set; }
+    [JsonPropertyName("noNewKeyring")] public bool NoNewKeyring { get; set; }
+    /// <summary>An O_PATH fd of exec.fifo, reopened for writing through /proc/self/fd.</summary>
+    [JsonPropertyName("fifoFd")] public int FifoFd { get; set; } = -1;
+    /// <summary>A connected console socket, when the process wants a terminal.</summary>
+    [JsonPropertyName("consoleSocketFd")] public int ConsoleSocketFd { get; set; } = -1;
+    [JsonPropertyName("preserveFds")] public int PreserveFds { get; set; }
+    /// <summary>Whether init lives in a user namespace csrun created (devices are then bind-mounted).</summary>
+    [JsonPropertyName("inUserNamespace")] public bool InUserNamespace { get; set; }
+    [JsonPropertyName("newCgroupNamespace")] public bool NewCgroupNamespace { get; set; }
+    [JsonPropertyName("cgroupPaths")] public Dictionary<string, string> CgroupPaths { get; set; } = new();
+    [JsonPropertyName("spec")] public RuntimeSpec Spec { get; set; } = new();
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(InitConfig))]
+public partial class InitJsonContext : JsonSerializerContext { }
+
+/// <summary>Message types on the sync socket.</summary>
+public static class SyncMessage
+{
+    /// <summary>From the clone child before exec: step (int) and errno (int).</summary>
+    public const byte ChildError = 1;
+    public const byte Config = 2;
+    public const byte Ready = 3;
+    /// <summary>From init: one line of UTF-8 saying what failed.</summary>
+    public const byte InitError = 4;
+}

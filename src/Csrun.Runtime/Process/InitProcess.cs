@@ -1,0 +1,182 @@
+using System.Text;
+using System.Text.Json;
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.Rootfs;
+using Csrun.Runtime.Security;
+using Csrun.Runtime.Spec;
+using Csrun.Runtime.Terminal;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// `csrun init`: pid 1 of the container, exec'd from the sealed memfd inside the new
+/// namespaces. It builds the container's world from the config the parent sent, reports ready,
+/// waits on exec.fifo for `start`, and execs the container process. Any failure goes back to
+/// the parent as one line.
+/// </summary>
+public static unsafe class InitProcess
+{
+    public static int Run()
+    {
+        string? sockText = Environment.GetEnvironmentVariable(ContainerCreator.InitSocketEnv);
+        if (sockText is null || !int.TryParse(sockText, out int sock))
+        {
+            Console.Error.WriteLine("csrun init: this command is internal: csrun runs it inside a new container");
+            return 1;
+        }
+        using var channel = new SyncChannel(sock);
+        try
+        {
+            if (!channel.TryReceive(out byte type, out byte[] payload) || type != SyncMessage.Config)
+                return 1;
+            var config = JsonSerializer.Deserialize(payload, InitJsonContext.Default.InitConfig)!;
+            Sys.SetCloexec(sock, true);
+            RunContainer(config, channel);
+            return 127; // not reached: RunContainer execs or throws
+        }
+        catch (Exception e)
+        {
+            try { channel.Send(SyncMessage.InitError, Encoding.UTF8.GetBytes(OneLine(e))); }
+            catch (Exception) { /* the parent is gone: nobody to tell */ }
+            return 1;
+        }
+    }
+
+    private static string OneLine(Exception e) => e.Message.Replace('\n', ' ');
+
+    private static void RunContainer(InitConfig config, SyncChannel channel)
+    {
+        var spec = config.Spec;
+        var process = spec.Process!;
+        // No PR_SET_PDEATHSIG: create exits while init waits for start. A parent that dies during
+        // set-up is seen as a broken sync socket, and init exits then.
+        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths);
+        bool hasMountNs = (spec.Linux?.Namespaces ?? new()).Any(n => n.Type == "mount");
+        if (hasMountNs)
+        {
+            rootfs.Prepare();
+            rootfs.SwitchRoot(config.NoPivot);
+        }
+        else
+        {
+            Sys.Chroot(config.Rootfs);
+            Sys.Chdir("/");
+        }
+
+        if (process.Terminal && config.ConsoleSocketFd >= 0)
+            ConsoleSetup.CreateAndSend(config.ConsoleSocketFd, process.ConsoleSize);
+
+        if (hasMountNs) rootfs.Finish();
+
+        if (spec.Hostname is { Length: > 0 } hostname) Sys.Sethostname(hostname);
+        if (spec.Domainname is { Length: > 0 } domain) Sys.Setdomainname(domain);
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
+            Sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
+
+        foreach (var rlimit in process.Rlimits ?? new())
+            Rlimits.Set(rlimit.Type!, rlimit.Soft, rlimit.Hard);
+        if (process.OomScoreAdj is int oom)
+            Sys.WriteFile("/proc/self/oom_score_adj", oom.ToString());
+
+        var env = BuildEnvironment(process);
+        var caps = process.Capabilities is { } c
+            ? new Capabilities
+            {
+                Bounding = Capabilities.Mask(c.Bounding, LinuxCapabilityNames.Lookup, "process.capabilities.bounding"),
+                Effective = Capabilities.Mask(c.Effective, LinuxCapabilityNames.Lookup, "process.capabilities.effective"),
+                Inheritable = Capabilities.Mask(c.Inheritable, LinuxCapabilityNames.Lookup, "process.capabilities.inheritable"),
+                Permitted = Capabilities.Mask(c.Permitted, LinuxCapabilityNames.Lookup, "process.capabilities.permitted"),
+                Ambient = Capabilities.Mask(c.Ambient, LinuxCapabilityNames.Lookup, "process.capabilities.ambient"),
+            }
+            : null;
+
+        caps?.DropBounding();
+        SwitchUser(process.User ?? new SpecUser(), caps is not null);
+        caps?.ApplyProcessSets();
+        if (process.User?.Umask is uint umask) Native.Umask(umask);
+        if (process.NoNewPrivileges) Sys.Prctl(K.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
+
+        string cwd = process.Cwd is { Length: > 0 } d ? d : "/";
+        Sys.Chdir(cwd);
+
+        string executable = ExecutableLookup.Find(process.Args![0], env);
+
+        // Everything not asked for is closed at exec (CVE-2024-21626 class): stdio and
+        // --preserve-fds survive, the sync socket and the fifo do not.
+        Sys.CloseRangeCloexec((uint)(3 + config.PreserveFds));
+
+        channel.Send(SyncMessage.Ready, ReadOnlySpan<byte>.Empty);
+        WaitForStart(config.FifoFd);
+
+        Exec(executable, process.Args!, env);
+    }
+
+    private static void SwitchUser(SpecUser user, bool keepCaps)
+    {
+        if (keepCaps) Sys.Prctl(K.PR_SET_KEEPCAPS, 1, "PR_SET_KEEPCAPS");
+        var groups = user.AdditionalGids ?? new List<uint>();
+        fixed (uint* g = groups.ToArray())
+        {
+            // setgroups is refused in a user namespace whose setgroups file says deny: only an
+            // error when groups were asked for.
+            if (Native.SetGroups(groups.Count, g) < 0 && (groups.Count > 0 || Sys.LastErrno != Errno.EPERM))
+                throw Sys.Fail("setgroups", string.Join(',', groups));
+        }
+        if (Native.SetResGid(user.Gid, user.Gid, user.Gid) < 0) throw Sys.Fail("setresgid", user.Gid.ToString());
+        if (Native.SetResUid(user.Uid, user.Uid, user.Uid) < 0) throw Sys.Fail("setresuid", user.Uid.ToString());
+        if (keepCaps) Sys.Prctl(K.PR_SET_KEEPCAPS, 0, "PR_SET_KEEPCAPS");
+    }
+
+    private static List<string> BuildEnvironment(SpecProcess process)
+    {
+        var env = new List<string>(process.Env ?? new());
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+        {
+            string? home = null;
+            try { home = PasswdFile.HomeOf(File.ReadLines("/etc/passwd"), process.User?.Uid ?? 0); }
+            catch (IOException) { }
+            env.Add("HOME=" + (home is { Length: > 0 } ? home : "/"));
+        }
+        return env;
+    }
+
+    /// <summary>Blocks until `start` opens exec.fifo, then tells it we go.</summary>
+    private static void WaitForStart(int fifoFd)
+    {
+        int fd = Sys.Open($"/proc/self/fd/{fifoFd}", K.O_WRONLY);
+        Sys.WriteAll(fd, "0"u8, "exec.fifo");
+        Native.Close(fd);
+        Native.Close(fifoFd);
+    }
+
+    private static void Exec(string path, List<string> args, List<string> env)
+    {
+        byte[][] argBytes = args.Select(Sys.Z).ToArray();
+        byte[][] envBytes = env.Select(Sys.Z).ToArray();
+        var handles = new List<System.Runtime.InteropServices.GCHandle>();
+        byte** argv = stackalloc byte*[argBytes.Length + 1];
+        byte** envp = stackalloc byte*[envBytes.Length + 1];
+        for (int i = 0; i < argBytes.Length; i++)
+        {
+            var h = System.Runtime.InteropServices.GCHandle.Alloc(argBytes[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+            handles.Add(h);
+            argv[i] = (byte*)h.AddrOfPinnedObject();
+        }
+        argv[argBytes.Length] = null;
+        for (int i = 0; i < envBytes.Length; i++)
+        {
+            var h = System.Runtime.InteropServices.GCHandle.Alloc(envBytes[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+            handles.Add(h);
+            envp[i] = (byte*)h.AddrOfPinnedObject();
+        }
+        envp[envBytes.Length] = null;
+        fixed (byte* p = Sys.Z(path))
+            Native.Execve(p, argv, envp);
+        int errno = Sys.LastErrno;
+        // exec failed after "ready": the parent is gone, so the only witness is stderr.
+        string message = $"csrun: exec {path}: {SyscallException.Describe(errno)}\n";
+        byte[] m = Encoding.UTF8.GetBytes(message);
+        fixed (byte* mp = m) Native.Write(2, mp, m.Length);
+        Native.Exit(127);
+    }
+}

@@ -1,0 +1,66 @@
+using Csrun.Runtime.Linux;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// How the spec's namespaces are made: which are born with clone3, which are joined by path
+/// (and where), and which are unshared after joining a user namespace so the joined one owns them.
+/// Pure logic: no system call.
+/// </summary>
+public sealed class NamespacePlan
+{
+    public static readonly IReadOnlyDictionary<string, ulong> Flags = new Dictionary<string, ulong>
+    {
+        ["user"] = K.CLONE_NEWUSER, ["pid"] = K.CLONE_NEWPID, ["mount"] = K.CLONE_NEWNS,
+        ["network"] = K.CLONE_NEWNET, ["ipc"] = K.CLONE_NEWIPC, ["uts"] = K.CLONE_NEWUTS,
+        ["cgroup"] = K.CLONE_NEWCGROUP, ["time"] = K.CLONE_NEWTIME,
+    };
+
+    /// <summary>Namespaces created by clone3 itself.</summary>
+    public ulong CloneFlags { get; private set; }
+    /// <summary>Namespaces the child unshares after joining (only with a joined user namespace).</summary>
+    public ulong UnshareFlags { get; private set; }
+    /// <summary>A pid namespace the parent enters (for its children) before cloning.</summary>
+    public string? PidNamespacePath { get; private set; }
+    /// <summary>(type, path) joined by the child, user namespace first.</summary>
+    public List<(string Type, string Path)> Joins { get; } = new();
+
+    public bool NewUser => (CloneFlags & K.CLONE_NEWUSER) != 0;
+    public bool NewPid => (CloneFlags & K.CLONE_NEWPID) != 0;
+    public bool NewTime => ((CloneFlags | UnshareFlags) & K.CLONE_NEWTIME) != 0;
+    public bool NewCgroup => ((CloneFlags | UnshareFlags) & K.CLONE_NEWCGROUP) != 0;
+    public bool Has(string type) => Types.Contains(type);
+    public HashSet<string> Types { get; } = new();
+
+    public static NamespacePlan From(IEnumerable<(string Type, string? Path)> namespaces)
+    {
+        var plan = new NamespacePlan();
+        ulong created = 0;
+        string? userPath = null;
+        foreach (var (type, path) in namespaces)
+        {
+            if (!Flags.TryGetValue(type, out ulong flag)) throw new ArgumentException($"unknown namespace \"{type}\"");
+            plan.Types.Add(type);
+            if (string.IsNullOrEmpty(path)) { created |= flag; continue; }
+            if (type == "pid") plan.PidNamespacePath = path;
+            else if (type == "user") userPath = path;
+            else plan.Joins.Add((type, path));
+        }
+        if (userPath is not null)
+        {
+            plan.Joins.Insert(0, ("user", userPath));
+            // Namespaces unshared after setns(user) belong to the joined user namespace. A new pid
+            // or time namespace only applies to children, so those are made by clone3.
+            plan.CloneFlags = created & (K.CLONE_NEWPID | K.CLONE_NEWTIME);
+            plan.UnshareFlags = created & ~(K.CLONE_NEWPID | K.CLONE_NEWTIME);
+        }
+        else
+        {
+            // A new cgroup namespace is rooted at the cgroup its creator is in: unshare it after
+            // the child has been moved into the container's cgroup, not at clone time.
+            plan.CloneFlags = created & ~K.CLONE_NEWCGROUP;
+            plan.UnshareFlags = created & K.CLONE_NEWCGROUP;
+        }
+        return plan;
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+namespace Csrun.Runtime.Spec;
+
+/// <summary>process.capabilities: the five capability sets, as CAP_* names.</summary>
+public sealed class LinuxCapabilities
+{
+    [JsonPropertyName("bounding")]
+    public List<string>? Bounding { get; set; }
+
+    [JsonPropertyName("effective")]
+    public List<string>? Effective { get; set; }
+
+    [JsonPropertyName("inheritable")]
+    public List<string>? Inheritable { get; set; }
+
+    [JsonPropertyName("permitted")]
+    public List<string>? Permitted { get; set; }
+
+    [JsonPropertyName("ambient")]
+    public List<string>? Ambient { get; set; }
+}

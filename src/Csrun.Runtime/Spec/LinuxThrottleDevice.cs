@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace Csrun.Runtime.Spec;
+
+/// <summary>A per-device rate limit (bytes or operations per second).</summary>
+public sealed class LinuxThrottleDevice
+{
+    [JsonPropertyName("major")]
+    public long Major { get; set; }
+
+    [JsonPropertyName("minor")]
+    public long Minor { get; set; }
+
+    [JsonPropertyName("rate")]
+    public ulong Rate { get; set; }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+using Csrun.Runtime.Spec;
+
+namespace Csrun.Runtime.State;
+
+/// <summary>What csrun keeps in ROOT/ID/state.json. Status is not stored: it is derived when read
+/// from the init pid together with its start time, so a recycled pid never passes for the container.</summary>
+public sealed class ContainerState
+{
+    [JsonPropertyName("ociVersion")] public string OciVersion { get; set; } = "";
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    [JsonPropertyName("created")] public DateTime Created { get; set; }
+    [JsonPropertyName("owner")] public string Owner { get; set; } = "";
+    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+
+    /// <summary>False until create has finished: the container is "creating".</summary>
+    [JsonPropertyName("ready")] public bool Ready { get; set; }
+    /// <summary>The csrun create (or run) process, to tell "creating" from a create that died.</summary>
+    [JsonPropertyName("creatorPid")] public int CreatorPid { get; set; }
+    [JsonPropertyName("creatorStartTime")] public ulong CreatorStartTime { get; set; }
+
+    [JsonPropertyName("initPid")] public int InitPid { get; set; }
+    [JsonPropertyName("initStartTime")] public ulong InitStartTime { get; set; }
+
+    /// <summary>Whether the container has its own pid namespace: then killing init ends it all.</summary>
+    [JsonPropertyName("ownPidNamespace")] public bool OwnPidNamespace { get; set; }
+
+    [JsonPropertyName("cgroupPaths")] public Dictionary<string, string> CgroupPaths { get; set; } = new();
+    /// <summary>Cgroup directories csrun made (and so removes), deepest last.</summary>
+    [JsonPropertyName("cgroupsCreated")] public List<string> CgroupsCreated { get; set; } = new();
+
+    [JsonPropertyName("hooks")] public SpecHooks? Hooks { get; set; }
+}
+
+/// <summary>The runtime-spec state object that `csrun state` prints and hooks read.</summary>
+public sealed class SpecState
+{
+    [JsonPropertyName("ociVersion")] public string OciVersion { get; set; } = "";
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("pid")] public int Pid { get; set; }
+    [JsonPropertyName("status")] public string Status { get; set; } = "";
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    [JsonPropertyName("created")] public DateTime Created { get; set; }
+    [JsonPropertyName("owner")] public string Owner { get; set; } = "";
+    [JsonPropertyName("annotations"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Annotations { get; set; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(ContainerState))]
+[JsonSerializable(typeof(SpecState))]
+[JsonSerializable(typeof(List<SpecState>))]
+public partial class StateJsonContext : JsonSerializerContext { }

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Csrun.Cli;
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.Process;
+using Csrun.Runtime.Spec;
+using Csrun.Runtime.State;
+
+namespace Csrun.Commands;
+
+/// <summary>create, start, run, kill and delete.</summary>
+public static class LifecycleCommands
+{
+    public static int Create(Invocation inv)
+    {
+        var (options, spec) = Prepare(inv);
+        var created = new ContainerCreator(inv.Store).Create(options, spec);
+        Sys.Close(created.PidFd);
+        return 0;
+    }
+
+    public static int Start(Invocation inv)
+    {
+        new ContainerOperations(inv.Store).Start(inv.Id());
+        return 0;
+    }
+
+    /// <summary>create + start, then (unless --detach) wait for the container process and
+    /// delete the container, exiting with its status (128 + signal when killed).</summary>
+    public static int Run(Invocation inv)
+    {
+        var (options, spec) = Prepare(inv);
+        var ops = new ContainerOperations(inv.Store);
+        var created = new ContainerCreator(inv.Store).Create(options, spec);
+        try
+        {
+            ops.ReleaseInit(created.State);
+        }
+        catch
+        {
+            ops.Destroy(created.State);
+            Sys.Close(created.PidFd);
+            throw;
+        }
+        if (inv.Line.Has("detach"))
+        {
+            Sys.Close(created.PidFd);
+            return 0;
+        }
+        int status = Sys.WaitPidfd(created.PidFd);
+        Sys.Close(created.PidFd);
+        if (!inv.Line.Has("keep"))
+        {
+            using (inv.Store.Lock(options.Id))
+                ops.Destroy(created.State);
+        }
+        return status;
+    }
+
+    private static (CreateOptions, RuntimeSpec) Prepare(Invocation inv)
+    {
+        string id = inv.Id();
+        string bundle = inv.Line.Value("bundle") is { Length: > 0 } b ? b : Directory.GetCurrentDirectory();
+        int preserveFds = 0;
+        if (inv.Line.Value("preserve-fds") is { } pf && (!int.TryParse(pf, out preserveFds) || preserveFds < 0))
+            throw new UsageException($"invalid value \"{pf}\" for flag --preserve-fds: must be a non-negative number");
+        if (!Directory.Exists(bundle))
+            throw new UsageException($"bundle {Path.GetFullPath(bundle)}: no such directory");
+        // Everything is parsed and validated before anything on the system changes.
+        var spec = SpecLoader.LoadFromBundle(bundle);
+        SpecValidator.Validate(spec, bundle);
+        if (inv.Store.Exists(id)) throw new ContainerExistsException(id);
+        var options = new CreateOptions
+        {
+            Id = id,
+            Bundle = bundle,
+            PidFile = inv.Line.Value("pid-file"),
+            ConsoleSocket = inv.Line.Value("console-socket"),
+            NoPivot = inv.Line.Has("no-pivot"),
+            NoNewKeyring = inv.Line.Has("no-new-keyring"),
+            PreserveFds = preserveFds,
+        };
+        return (options, spec);
+    }
+
+    public static int Kill(Invocation inv)
+    {
+        string id = inv.Id();
+        string signalText = inv.Line.Args.Count > 1 ? inv.Line.Args[1] : "SIGTERM";
+        int signal = Signals.Parse(signalText) ?? throw new UsageException($"unknown signal \"{signalText}\"");
+        new ContainerOperations(inv.Store).Kill(id, signal, inv.Line.Has("all"));
+        return 0;
+    }
+
+    public static int Delete(Invocation inv)
+    {
+        string id = inv.Id();
+        try
+        {
+            new ContainerOperations(inv.Store).Delete(id, inv.Line.Has("force"));
+        }
+        catch (ContainerNotFoundException) when (inv.Line.Has("force"))
+        {
+            // runc: --force on a container that is already gone succeeds quietly.
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,44 @@
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.Process;
+using Xunit;
+
+namespace Csrun.Tests.Process;
+
+public class NamespacePlanTests
+{
+    [Fact]
+    public void NewNamespacesAreClonedExceptCgroupWhichIsUnsharedAfterJoiningTheCgroup()
+    {
+        var plan = NamespacePlan.From(new (string, string?)[] { ("pid", null), ("mount", null), ("network", null), ("user", null), ("cgroup", null) });
+        Assert.Equal(K.CLONE_NEWPID | K.CLONE_NEWNS | K.CLONE_NEWNET | K.CLONE_NEWUSER, plan.CloneFlags);
+        Assert.Equal(K.CLONE_NEWCGROUP, plan.UnshareFlags);
+        Assert.True(plan.NewUser);
+        Assert.True(plan.NewCgroup);
+        Assert.Empty(plan.Joins);
+    }
+
+    [Fact]
+    public void JoinedNamespacesAreJoinedUserFirst()
+    {
+        var plan = NamespacePlan.From(new (string, string?)[] { ("network", "/run/netns/x"), ("mount", null), ("user", "/proc/1/ns/user"), ("ipc", "/proc/1/ns/ipc") });
+        Assert.Equal(("user", "/proc/1/ns/user"), plan.Joins[0]);
+        Assert.Equal(3, plan.Joins.Count);
+        // With a joined user namespace, new namespaces are unshared after setns(user) so it owns them.
+        Assert.Equal(0UL, plan.CloneFlags);
+        Assert.Equal(K.CLONE_NEWNS, plan.UnshareFlags);
+        Assert.False(plan.NewUser);
+    }
+
+    [Fact]
+    public void JoinedPidNamespaceIsEnteredByTheParent()
+    {
+        var plan = NamespacePlan.From(new (string, string?)[] { ("pid", "/proc/7/ns/pid"), ("mount", null) });
+        Assert.Equal("/proc/7/ns/pid", plan.PidNamespacePath);
+        Assert.Empty(plan.Joins);
+        Assert.False(plan.NewPid);
+    }
+
+    [Fact]
+    public void UnknownTypeIsRejected() =>
+        Assert.Throws<ArgumentException>(() => NamespacePlan.From(new (string, string?)[] { ("foo", null) }));
+}
