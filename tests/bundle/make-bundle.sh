@@ -29,10 +29,10 @@ fi
 [ -x "$busybox" ] || { echo "make-bundle: $busybox still missing" >&2; exit 1; }
 
 # The busybox must be static: nothing else (no ld.so, no libc) is copied.
-if command -v file >/dev/null 2>&1; then
-    case "$(file -L "$busybox")" in
-        *dynamically*) echo "make-bundle: $busybox is dynamically linked; install busybox-static" >&2; exit 1 ;;
-    esac
+# ldd exits non-zero ("not a dynamic executable") for a static binary.
+if command -v ldd >/dev/null 2>&1 && ldd "$busybox" >/dev/null 2>&1; then
+    echo "make-bundle: $busybox is dynamically linked; install busybox-static" >&2
+    exit 1
 fi
 
 mkdir -p "$dir"

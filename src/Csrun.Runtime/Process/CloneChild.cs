@@ -15,7 +15,7 @@ public sealed unsafe class CloneChild : IDisposable
 {
     // Steps reported in a ChildError message.
     public const int StepSync = 1, StepSetns = 2, StepUnshare = 3, StepSetresgid = 4, StepSetresuid = 5,
-        StepSetgroups = 6, StepExec = 7;
+        StepSetgroups = 6, StepExec = 7, StepEarlyUnshare = 8;
 
     private const long SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119, SYS_unshare = 272;
 
@@ -30,6 +30,8 @@ public sealed unsafe class CloneChild : IDisposable
         public int* JoinFds;
         public int* JoinTypes;
         public long UnshareFlags;
+        public long EarlyUnshareFlags;
+        public byte* UnsharedFrame;
         public int BecomeRoot;
         public byte* ErrorFrame;
         public byte* EmptyPath;
@@ -40,7 +42,7 @@ public sealed unsafe class CloneChild : IDisposable
     public IReadOnlyList<string> JoinPaths { get; }
 
     public CloneChild(int syncFd, int exeFd, IReadOnlyList<string> argv, IReadOnlyList<string> envp,
-        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot)
+        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot, long earlyUnshareFlags = 0)
     {
         _plan = (Plan*)Alloc(sizeof(Plan));
         _plan->SyncFd = syncFd;
@@ -57,6 +59,10 @@ public sealed unsafe class CloneChild : IDisposable
         }
         JoinPaths = joins.Select(j => j.Path).ToArray();
         _plan->UnshareFlags = unshareFlags;
+        _plan->EarlyUnshareFlags = earlyUnshareFlags;
+        _plan->UnsharedFrame = (byte*)Alloc(8);
+        BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(_plan->UnsharedFrame, 5), 1);
+        _plan->UnsharedFrame[4] = SyncMessage.ChildUnshared;
         _plan->BecomeRoot = becomeRoot ? 1 : 0;
         _plan->ErrorFrame = (byte*)Alloc(16);
         var frame = new Span<byte>(_plan->ErrorFrame, 13);
@@ -71,6 +77,12 @@ public sealed unsafe class CloneChild : IDisposable
 
     private static void Run(Plan* p)
     {
+        if (p->EarlyUnshareFlags != 0)
+        {
+            if (RawNative.Syscall(SYS_unshare, p->EarlyUnshareFlags, 0, 0, 0, 0, 0) < 0) Fail(p, StepEarlyUnshare);
+            RawNative.Write(p->SyncFd, p->UnsharedFrame, 5);
+        }
+
         byte go = 0;
         nint n;
         do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
@@ -113,6 +125,7 @@ public sealed unsafe class CloneChild : IDisposable
         {
             StepSetns => SyscallException.Format("setns", (step >> 8) < JoinPaths.Count ? JoinPaths[step >> 8] : null, errno),
             StepUnshare => SyscallException.Format("unshare", null, errno),
+            StepEarlyUnshare => SyscallException.Format("unshare", "(time namespace)", errno),
             StepSetresgid => SyscallException.Format("setresgid", "0 in the new user namespace (is gid 0 mapped?)", errno),
             StepSetresuid => SyscallException.Format("setresuid", "0 in the new user namespace (is uid 0 mapped?)", errno),
             StepExec => SyscallException.Format("execveat", "memfd:csrun (init)", errno),

@@ -110,7 +110,7 @@ public sealed class ContainerCreator
             byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
-                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser);
+                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags);
 
             int savedPidNs = -1;
             if (namespaces.PidNamespacePath is { } pidNsPath)
@@ -133,13 +133,16 @@ public sealed class ContainerCreator
 
             if (cgroupFd < 0) cgroup.Join(pid);
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
-            if (namespaces.NewTime && spec.Linux?.TimeOffsets is { Count: > 0 } offsets) WriteTimeOffsets(pid, offsets);
-
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
+            if (namespaces.NewTime)
+            {
+                WaitFor(channel, child, pidfd, SyncMessage.ChildUnshared);
+                if (spec.Linux?.TimeOffsets is { Count: > 0 } offsets) WriteTimeOffsets(pid, offsets);
+            }
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
             channel.Send(SyncMessage.Config, configJson);
-            WaitUntilReady(channel, child, pidfd);
+            WaitFor(channel, child, pidfd, SyncMessage.Ready);
 
             if (options.PidFile is not null) WritePidFile(options.PidFile, pid);
             state.Ready = true;
@@ -177,7 +180,7 @@ public sealed class ContainerCreator
         return fd;
     }
 
-    private static void WaitUntilReady(SyncChannel channel, CloneChild child, int pidfd)
+    private static void WaitFor(SyncChannel channel, CloneChild child, int pidfd, byte expected)
     {
         while (true)
         {
@@ -186,10 +189,9 @@ public sealed class ContainerCreator
                 int status = Sys.WaitPidfd(pidfd);
                 throw new InitFailedException($"container init exited before it was ready (exit status {status})");
             }
+            if (type == expected) return;
             switch (type)
             {
-                case SyncMessage.Ready:
-                    return;
                 case SyncMessage.ChildError:
                     throw new InitFailedException(child.Describe(payload));
                 case SyncMessage.InitError:

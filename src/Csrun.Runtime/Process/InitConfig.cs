@@ -37,4 +37,6 @@ public static class SyncMessage
     public const byte Ready = 3;
     /// <summary>From init: one line of UTF-8 saying what failed.</summary>
     public const byte InitError = 4;
+    /// <summary>From the clone child: it has unshared its early namespaces (time).</summary>
+    public const byte ChildUnshared = 5;
 }

@@ -20,6 +20,12 @@ public sealed class NamespacePlan
     public ulong CloneFlags { get; private set; }
     /// <summary>Namespaces the child unshares after joining (only with a joined user namespace).</summary>
     public ulong UnshareFlags { get; private set; }
+    /// <summary>
+    /// A new time namespace is unshared by the child before it waits for the parent: a process
+    /// born into one (clone3 CLONE_NEWTIME) freezes its offsets at once, so the parent writes
+    /// timens_offsets in between, and the child enters the namespace when it execs.
+    /// </summary>
+    public ulong EarlyUnshareFlags { get; private set; }
     /// <summary>A pid namespace the parent enters (for its children) before cloning.</summary>
     public string? PidNamespacePath { get; private set; }
     /// <summary>(type, path) joined by the child, user namespace first.</summary>
@@ -27,7 +33,7 @@ public sealed class NamespacePlan
 
     public bool NewUser => (CloneFlags & K.CLONE_NEWUSER) != 0;
     public bool NewPid => (CloneFlags & K.CLONE_NEWPID) != 0;
-    public bool NewTime => ((CloneFlags | UnshareFlags) & K.CLONE_NEWTIME) != 0;
+    public bool NewTime => (EarlyUnshareFlags & K.CLONE_NEWTIME) != 0;
     public bool NewCgroup => ((CloneFlags | UnshareFlags) & K.CLONE_NEWCGROUP) != 0;
     public bool Has(string type) => Types.Contains(type);
     public HashSet<string> Types { get; } = new();
@@ -51,16 +57,17 @@ public sealed class NamespacePlan
             plan.Joins.Insert(0, ("user", userPath));
             // Namespaces unshared after setns(user) belong to the joined user namespace. A new pid
             // or time namespace only applies to children, so those are made by clone3.
-            plan.CloneFlags = created & (K.CLONE_NEWPID | K.CLONE_NEWTIME);
+            plan.CloneFlags = created & K.CLONE_NEWPID;
             plan.UnshareFlags = created & ~(K.CLONE_NEWPID | K.CLONE_NEWTIME);
         }
         else
         {
             // A new cgroup namespace is rooted at the cgroup its creator is in: unshare it after
             // the child has been moved into the container's cgroup, not at clone time.
-            plan.CloneFlags = created & ~K.CLONE_NEWCGROUP;
+            plan.CloneFlags = created & ~(K.CLONE_NEWCGROUP | K.CLONE_NEWTIME);
             plan.UnshareFlags = created & K.CLONE_NEWCGROUP;
         }
+        plan.EarlyUnshareFlags = created & K.CLONE_NEWTIME;
         return plan;
     }
 }

@@ -205,11 +205,11 @@ public sealed class Sandbox : IDisposable
         {
             Try($"state {id}", () =>
             {
-                RuntimeResult s = R.Run(["state", id], new RunOptions { Timeout = TimeSpan.FromSeconds(10) });
+                RuntimeResult s = R.Run(["state", id], new RunOptions { Timeout = TimeSpan.FromSeconds(5) });
                 if (s.Success && JsonNode.Parse(s.Stdout)?["pid"]?.GetValue<int>() is int pid and > 0) TrackPid(pid);
             });
             Try($"delete --force {id}", () =>
-                R.Run(["delete", "--force", id], new RunOptions { Timeout = TimeSpan.FromSeconds(30) }));
+                R.Run(["delete", "--force", id], new RunOptions { Timeout = TimeSpan.FromSeconds(20) }));
         }
 
         ProcId[] pids;

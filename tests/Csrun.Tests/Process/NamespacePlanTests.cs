@@ -11,6 +11,7 @@ public class NamespacePlanTests
     {
         var plan = NamespacePlan.From(new (string, string?)[] { ("pid", null), ("mount", null), ("network", null), ("user", null), ("cgroup", null) });
         Assert.Equal(K.CLONE_NEWPID | K.CLONE_NEWNS | K.CLONE_NEWNET | K.CLONE_NEWUSER, plan.CloneFlags);
+        Assert.Equal(0UL, plan.EarlyUnshareFlags);
         Assert.Equal(K.CLONE_NEWCGROUP, plan.UnshareFlags);
         Assert.True(plan.NewUser);
         Assert.True(plan.NewCgroup);
@@ -41,4 +42,16 @@ public class NamespacePlanTests
     [Fact]
     public void UnknownTypeIsRejected() =>
         Assert.Throws<ArgumentException>(() => NamespacePlan.From(new (string, string?)[] { ("foo", null) }));
+}
+
+public class TimeNamespacePlanTests
+{
+    [Fact]
+    public void TimeNamespaceIsUnsharedEarlySoOffsetsCanBeWritten()
+    {
+        var plan = NamespacePlan.From(new (string, string?)[] { ("time", null), ("pid", null) });
+        Assert.Equal(K.CLONE_NEWPID, plan.CloneFlags);
+        Assert.Equal(K.CLONE_NEWTIME, plan.EarlyUnshareFlags);
+        Assert.True(plan.NewTime);
+    }
 }
