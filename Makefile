@@ -31,10 +31,10 @@ deps:
 	fi
 
 unit-test:
-	$(DOTNET) test tests/Csrun.Tests/Csrun.Tests.csproj --nologo -v quiet --logger "trx;LogFileName=unit.trx" --results-directory TestResults
+	$(DOTNET) test tests/Csrun.Tests/Csrun.Tests.csproj --nologo --logger "trx;LogFileName=unit.trx" --results-directory TestResults
 
 integration-test: build deps
-	CSRUN_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo -v quiet \
+	CSRUN_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo \
 		--logger "trx;LogFileName=integration.trx" --results-directory TestResults
 
 # Runs every test suite, then prints the line CI reads: "N passed, N failed".

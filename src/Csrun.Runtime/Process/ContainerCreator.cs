@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Csrun.Runtime.Cgroups;
+using Csrun.Runtime.Hooks;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
@@ -107,7 +108,6 @@ public sealed class ContainerCreator
                 CgroupPaths = state.CgroupPaths,
                 Spec = spec,
             };
-            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
                 new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags);
@@ -133,6 +133,9 @@ public sealed class ContainerCreator
 
             if (cgroupFd < 0) cgroup.Join(pid);
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
+            config.HookState = HookState(state, pid, "creating");
+            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
             if (namespaces.NewTime)
@@ -142,6 +145,14 @@ public sealed class ContainerCreator
             }
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
             channel.Send(SyncMessage.Config, configJson);
+            if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
+            {
+                WaitFor(channel, child, pidfd, SyncMessage.RunHooks);
+                byte[] hookState = JsonSerializer.SerializeToUtf8Bytes(config.HookState, StateJsonContext.Default.SpecState);
+                HookRunner.RunAll("prestart", hooks.Prestart, hookState);
+                HookRunner.RunAll("createRuntime", hooks.CreateRuntime, hookState);
+                channel.Send(SyncMessage.HooksDone, ReadOnlySpan<byte>.Empty);
+            }
             WaitFor(channel, child, pidfd, SyncMessage.Ready);
 
             if (options.PidFile is not null) WritePidFile(options.PidFile, pid);
@@ -166,6 +177,19 @@ public sealed class ContainerCreator
             foreach (int fd in fds) Native.Close(fd);
         }
     }
+
+    public static SpecState HookState(ContainerState state, int pid, string status) => new()
+    {
+        OciVersion = state.OciVersion,
+        Id = state.Id,
+        Pid = pid,
+        Status = status,
+        Bundle = state.Bundle,
+        Rootfs = state.Rootfs,
+        Created = state.Created,
+        Owner = state.Owner,
+        Annotations = state.Annotations is { Count: > 0 } ? state.Annotations : null,
+    };
 
     private static int Track(List<int> fds, int fd)
     {

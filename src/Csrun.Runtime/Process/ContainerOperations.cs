@@ -1,4 +1,5 @@
 using Csrun.Runtime.Cgroups;
+using Csrun.Runtime.Hooks;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.State;
 
@@ -24,7 +25,29 @@ public sealed class ContainerOperations
             default: throw new InvalidOperationException($"cannot start a container in the {status.ToSpecString()} state");
         }
         ReleaseInit(state);
+        RunPoststart(state);
     }
+
+    /// <summary>poststart hooks; a failing one fails start and stops the container, as runc does.</summary>
+    public void RunPoststart(ContainerState state)
+    {
+        if (state.Hooks?.Poststart is not { Count: > 0 } hooks) return;
+        try
+        {
+            HookRunner.RunAll("poststart", hooks, HookStateJson(state, state.InitPid, "running"));
+        }
+        catch (HookFailedException)
+        {
+            if (Procfs.IsAlive(state.InitPid, state.InitStartTime)) Native.Kill(state.InitPid, K.SIGKILL);
+            throw;
+        }
+    }
+
+    private static byte[] HookStateJson(ContainerState state, int pid, string status) =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ContainerCreator.HookState(state, pid, status), StateJsonContext.Default.SpecState);
+
+    /// <summary>Warnings from poststop hooks: delete goes on, the caller logs them.</summary>
+    public List<string> Warnings { get; } = new();
 
     /// <summary>Opens exec.fifo, which lets init exec the container process; fails instead of
     /// hanging when init dies first.</summary>
@@ -46,9 +69,16 @@ public sealed class ContainerOperations
                 if (n < 0) throw Sys.Fail("poll", fifo);
                 if ((fds[0].REvents & Native.POLLIN) != 0)
                 {
-                    byte b;
-                    nint got = Native.Read(fd, &b, 1);
-                    if (got == 1) break;
+                    byte* buf = stackalloc byte[4096];
+                    nint got = Native.Read(fd, buf, 4096);
+                    if (got >= 1 && buf[0] == (byte)'0') break;
+                    if (got > 1 && buf[0] == (byte)'E')
+                    {
+                        // init's startContainer hook failed: it wrote why, and exits.
+                        string why = System.Text.Encoding.UTF8.GetString(buf + 1, (int)got - 1);
+                        File.Delete(fifo);
+                        throw new InvalidOperationException(why);
+                    }
                 }
                 if ((fds[1].REvents & Native.POLLIN) != 0 || (fds[0].REvents & Native.POLLHUP) != 0)
                     throw new InvalidOperationException("cannot start container: its init process exited before start");
@@ -140,6 +170,12 @@ public sealed class ContainerOperations
         }
         var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
         cgroup.Destroy(state.CgroupsCreated);
+        if (state.Ready && state.Hooks?.Poststop is { Count: > 0 } poststop)
+        {
+            // The spec: a failing poststop hook is logged, and deletion goes on.
+            try { HookRunner.RunAll("poststop", poststop, HookStateJson(state, 0, "stopped")); }
+            catch (HookFailedException e) { Warnings.Add(e.Message); }
+        }
         _store.Remove(state.Id);
     }
 

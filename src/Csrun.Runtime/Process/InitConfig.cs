@@ -22,6 +22,8 @@ public sealed class InitConfig
     [JsonPropertyName("newCgroupNamespace")] public bool NewCgroupNamespace { get; set; }
     [JsonPropertyName("cgroupPaths")] public Dictionary<string, string> CgroupPaths { get; set; } = new();
     [JsonPropertyName("spec")] public RuntimeSpec Spec { get; set; } = new();
+    /// <summary>The state hooks get on stdin (host pid included), status filled in per phase.</summary>
+    [JsonPropertyName("hookState")] public Csrun.Runtime.State.SpecState? HookState { get; set; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -39,4 +41,8 @@ public static class SyncMessage
     public const byte InitError = 4;
     /// <summary>From the clone child: it has unshared its early namespaces (time).</summary>
     public const byte ChildUnshared = 5;
+    /// <summary>From init, mounts done and before pivot_root: run prestart and createRuntime hooks.</summary>
+    public const byte RunHooks = 6;
+    /// <summary>From the parent: the hooks ran; init goes on.</summary>
+    public const byte HooksDone = 7;
 }

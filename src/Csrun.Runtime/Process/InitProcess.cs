@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Csrun.Runtime.Hooks;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Rootfs;
 using Csrun.Runtime.Security;
@@ -52,11 +53,9 @@ public static unsafe class InitProcess
         // set-up is seen as a broken sync socket, and init exits then.
         var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths);
         bool hasMountNs = (spec.Linux?.Namespaces ?? new()).Any(n => n.Type == "mount");
-        if (hasMountNs)
-        {
-            rootfs.Prepare();
-            rootfs.SwitchRoot(config.NoPivot);
-        }
+        if (hasMountNs) rootfs.Prepare();
+        RunCreateHooks(config, channel);
+        if (hasMountNs) rootfs.SwitchRoot(config.NoPivot);
         else
         {
             Sys.Chroot(config.Rootfs);
@@ -106,7 +105,20 @@ public static unsafe class InitProcess
         Sys.CloseRangeCloexec((uint)(3 + config.PreserveFds));
 
         channel.Send(SyncMessage.Ready, ReadOnlySpan<byte>.Empty);
-        WaitForStart(config.FifoFd);
+        int fifo = WaitForStart(config.FifoFd);
+        try
+        {
+            if (spec.Hooks?.StartContainer is { Count: > 0 } startHooks)
+                HookRunner.RunAll("startContainer", startHooks, HookStateJson(config, "created"));
+        }
+        catch (Exception e)
+        {
+            // `start` is reading the fifo: tell it why the container will not run.
+            Sys.WriteAll(fifo, Encoding.UTF8.GetBytes("E" + OneLine(e)), "exec.fifo");
+            throw;
+        }
+        Sys.WriteAll(fifo, "0"u8, "exec.fifo");
+        Native.Close(fifo);
 
         Exec(executable, process.Args!, env);
     }
@@ -140,13 +152,35 @@ public static unsafe class InitProcess
         return env;
     }
 
-    /// <summary>Blocks until `start` opens exec.fifo, then tells it we go.</summary>
-    private static void WaitForStart(int fifoFd)
+    /// <summary>Blocks until `start` opens exec.fifo; returns the fifo open for writing.</summary>
+    private static int WaitForStart(int fifoFd)
     {
         int fd = Sys.Open($"/proc/self/fd/{fifoFd}", K.O_WRONLY);
-        Sys.WriteAll(fd, "0"u8, "exec.fifo");
-        Native.Close(fd);
         Native.Close(fifoFd);
+        return fd;
+    }
+
+    /// <summary>prestart and createRuntime run in the parent (runtime namespaces), then
+    /// createContainer here, in the container's namespaces before pivot_root.</summary>
+    private static void RunCreateHooks(InitConfig config, SyncChannel channel)
+    {
+        var hooks = config.Spec.Hooks;
+        if (hooks is null) return;
+        if (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 })
+        {
+            channel.Send(SyncMessage.RunHooks, ReadOnlySpan<byte>.Empty);
+            if (!channel.TryReceive(out byte type, out _) || type != SyncMessage.HooksDone)
+                throw new InvalidOperationException("the parent stopped while running createRuntime hooks");
+        }
+        if (hooks.CreateContainer is { Count: > 0 })
+            HookRunner.RunAll("createContainer", hooks.CreateContainer, HookStateJson(config, "creating"));
+    }
+
+    private static byte[] HookStateJson(InitConfig config, string status)
+    {
+        var state = config.HookState ?? new Csrun.Runtime.State.SpecState();
+        state.Status = status;
+        return JsonSerializer.SerializeToUtf8Bytes(state, Csrun.Runtime.State.StateJsonContext.Default.SpecState);
     }
 
     private static void Exec(string path, List<string> args, List<string> env)

@@ -42,6 +42,14 @@ public sealed class Log
         WriteStderr(message + "\n");
     }
 
+    /// <summary>Something went wrong but the command goes on (a failing poststop hook).</summary>
+    public void Warn(string message)
+    {
+        message = message.Replace('\n', ' ').TrimEnd();
+        if (_path is null) WriteStderr(TextLine("warning", message));
+        else Append(_json ? JsonLine("warning", message) : TextLine("warning", message));
+    }
+
     public void DebugLine(string message)
     {
         if (!Debug) return;

@@ -34,6 +34,7 @@ public static class LifecycleCommands
         try
         {
             ops.ReleaseInit(created.State);
+            ops.RunPoststart(created.State);
         }
         catch
         {
@@ -52,6 +53,7 @@ public static class LifecycleCommands
         {
             using (inv.Store.Lock(options.Id))
                 ops.Destroy(created.State);
+            foreach (var warning in ops.Warnings) inv.Log.Warn(warning);
         }
         return status;
     }
@@ -94,9 +96,11 @@ public static class LifecycleCommands
     public static int Delete(Invocation inv)
     {
         string id = inv.Id();
+        var ops = new ContainerOperations(inv.Store);
         try
         {
-            new ContainerOperations(inv.Store).Delete(id, inv.Line.Has("force"));
+            ops.Delete(id, inv.Line.Has("force"));
+            foreach (var warning in ops.Warnings) inv.Log.Warn(warning);
         }
         catch (ContainerNotFoundException) when (inv.Line.Has("force"))
         {

@@ -8,13 +8,13 @@ namespace Csrun.IntegrationTests.Harness;
 /// <summary>
 /// Per-test environment: a private temp dir /tmp/csrun-it-&lt;random&gt; holding the --root state dir,
 /// the bundles and the captured stdio files; unique container ids (it-&lt;test&gt;-&lt;random&gt;) and
-/// cgroupsPaths (csrun-it/it-&lt;test&gt;-&lt;random&gt;-bN). Use with <c>using var sb = new Sandbox(output);</c>:
+/// relative cgroupsPaths csrun-it-&lt;random&gt;/it-&lt;test&gt;-&lt;random&gt;-bN. The parent cgroup is per test,
+/// not shared: a shared parent that one test (or a runtime removing empty parents) rmdirs while another
+/// test's runtime is between mkdir parent and mkdir child makes that create fail with ENOENT. Use with <c>using var sb = new Sandbox(output);</c>:
 /// Dispose runs even when the test fails and cleans up (see <see cref="Dispose"/>).
 /// </summary>
 public sealed class Sandbox : IDisposable
 {
-    public const string CgroupParent = "csrun-it";
-
     private readonly ITestOutputHelper _out;
     private readonly string _short;
     private readonly HashSet<string> _live = new();          // ids that may exist in Root
@@ -31,6 +31,7 @@ public sealed class Sandbox : IDisposable
         _short = Sanitize(testName);
         string rnd = Rand(8);
         Name = $"it-{_short}-{rnd}";
+        CgroupParent = "csrun-it-" + rnd;
         BaseDir = Path.Combine("/tmp", "csrun-it-" + rnd);
         Directory.CreateDirectory(BaseDir);
         Root = Path.Combine(BaseDir, "root");
@@ -45,6 +46,8 @@ public sealed class Sandbox : IDisposable
     /// <summary>it-&lt;test&gt;-&lt;random&gt;; also the default container id.</summary>
     public string Name { get; }
     public string BaseDir { get; }
+    /// <summary>Parent of this test's cgroupsPaths (relative), unique to the test.</summary>
+    public string CgroupParent { get; }
     /// <summary>The private --root of this test.</summary>
     public string Root { get; }
     public Runtime R { get; }
@@ -223,6 +226,7 @@ public sealed class Sandbox : IDisposable
 
         foreach (Bundle b in _bundles)
             Try($"cgroups of {b.CgroupsPath}", () => RemoveCgroups(b.CgroupsPath));
+        Try($"cgroups of {CgroupParent}", () => RemoveCgroups(CgroupParent));
 
         foreach (string ns in _netns)
             Try($"ip netns delete {ns}", () => Host.Run("/usr/sbin/ip", "netns", "delete", ns));
@@ -266,14 +270,6 @@ public sealed class Sandbox : IDisposable
                 if (!ok) _out.WriteLine($"cleanup: cannot rmdir {sub}");
             }
         }
-    }
-
-    /// <summary>Removes the shared csrun-it parent cgroups if empty (at test host exit).</summary>
-    public static void RemoveSharedCgroupParents()
-    {
-        foreach (string d in Cgroups.CandidateDirs(CgroupParent))
-            try { if (Directory.Exists(d)) Directory.Delete(d, false); }
-            catch { /* in use or not empty */ }
     }
 
     private void Try(string what, Action a)

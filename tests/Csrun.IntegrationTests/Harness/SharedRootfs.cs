@@ -24,7 +24,6 @@ public static class SharedRootfs
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try { Directory.Delete(dir, true); } catch { /* best effort */ }
-            Sandbox.RemoveSharedCgroupParents();
         };
         return dir;
     }
