@@ -34,7 +34,7 @@ public sealed class ContainerCreator
         var self = Procfs.ReadStat(Environment.ProcessId);
         var state = new ContainerState
         {
-            OciVersion = spec.OciVersion ?? "",
+            OciVersion = SpecDefaults.OciVersion,
             Id = options.Id,
             Bundle = bundle,
             Rootfs = rootfs,

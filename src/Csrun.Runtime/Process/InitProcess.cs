@@ -62,6 +62,8 @@ public static unsafe class InitProcess
             Sys.Chdir("/");
         }
 
+        if (!config.NoNewKeyring) JoinSessionKeyring(config.ContainerId);
+
         if (process.Terminal && config.ConsoleSocketFd >= 0)
             ConsoleSetup.CreateAndSend(config.ConsoleSocketFd, process.ConsoleSize);
 
@@ -121,6 +123,25 @@ public static unsafe class InitProcess
         Native.Close(fifo);
 
         Exec(executable, process.Args!, env);
+    }
+
+    /// <summary>A session keyring of the container's own, so it never shares the host's keys
+    /// (runc does the same unless --no-new-keyring).</summary>
+    private static void JoinSessionKeyring(string id)
+    {
+        const long SYS_keyctl = 250, KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5;
+        long serial;
+        fixed (byte* name = Sys.Z("_ses." + id))
+            serial = Native.Syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (long)name, 0, 0, 0, 0);
+        if (serial < 0)
+        {
+            // Kernels without keyrings, or a user namespace that may not have one: runc goes on too.
+            if (Sys.LastErrno is Errno.ENOSYS or Errno.EPERM or Errno.EACCES) return;
+            throw Sys.Fail("keyctl(KEYCTL_JOIN_SESSION_KEYRING)", "_ses." + id);
+        }
+        // Possessor all; user view, read, search and link (runc adds search too): processes
+        // that switch uid inside the container can still use the keyring they possess.
+        Native.Syscall(SYS_keyctl, KEYCTL_SETPERM, serial, 0x3f1b0000, 0, 0, 0);
     }
 
     private static void SwitchUser(SpecUser user, bool keepCaps)

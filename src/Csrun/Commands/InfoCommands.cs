@@ -11,7 +11,7 @@ namespace Csrun.Commands;
 public static class InfoCommands
 {
     public const string Version = "0.1.0";
-    public const string SpecVersion = "1.3.0";
+    public const string SpecVersion = SpecDefaults.OciVersion;
 
     public static int State(Invocation inv)
     {
