@@ -71,6 +71,22 @@ public abstract class CgroupFsManager : ICgroupManager
         }
     }
 
+    public abstract void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices);
+
+    protected static void Write(string dir, CgroupSetting setting)
+    {
+        string path = Path.Combine(dir, setting.File);
+        try { Sys.WriteFile(path, setting.Value); }
+        catch (SyscallException e) when (e.Errno == Errno.ENOENT || e.Errno == Errno.EACCES && !File.Exists(path))
+        {
+            throw new CgroupException($"linux.resources: {setting.File} does not exist in {dir}: the kernel's {setting.Controller} controller does not offer it");
+        }
+        catch (SyscallException e)
+        {
+            throw new CgroupException($"write {path} ({setting.Value}): {SyscallException.Describe(e.Errno)}");
+        }
+    }
+
     /// <summary>Per-hierarchy set-up of a directory csrun just made, parents first.</summary>
     protected virtual void InitializeDir(string key, string dir) { }
 
@@ -138,6 +154,19 @@ public sealed class CgroupV1Manager : CgroupFsManager
 {
     public CgroupV1Manager(Dictionary<string, string> paths) : base(paths) { }
 
+    public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices)
+    {
+        foreach (var setting in ResourcePlanner.ForV1(resources, devices))
+        {
+            string? dir = null;
+            foreach (var (key, path) in Paths)
+                if (key.Split(',').Contains(setting.Controller)) { dir = path; break; }
+            if (dir is null)
+                throw new CgroupException($"linux.resources: the {setting.Controller} cgroup controller is not mounted on this host (needed for {setting.File})");
+            Write(dir, setting);
+        }
+    }
+
     /// <summary>A new v1 cpuset starts with no cpus and no mems, and refuses tasks until given
     /// some: inherit the parent's, as runc does.</summary>
     protected override void InitializeDir(string key, string dir)
@@ -172,6 +201,37 @@ public sealed class CgroupV1Manager : CgroupFsManager
 public sealed class CgroupV2Manager : CgroupFsManager
 {
     public CgroupV2Manager(Dictionary<string, string> paths) : base(paths) { }
+
+    public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices)
+    {
+        var settings = ResourcePlanner.ForV2(resources);
+        if (settings.Count == 0) return;
+        string dir = Paths[""];
+        EnableControllers(dir, settings.Select(s => s.Controller).Where(c => c != "cgroup").Distinct().ToList());
+        foreach (var setting in settings) Write(dir, setting);
+    }
+
+    /// <summary>A v2 controller's files appear only when every ancestor enables it for its children.</summary>
+    private static void EnableControllers(string dir, List<string> controllers)
+    {
+        if (controllers.Count == 0) return;
+        var ancestors = new Stack<string>();
+        for (string? d = Path.GetDirectoryName(dir); d is not null && d.StartsWith(CgroupHierarchies.Root, StringComparison.Ordinal); d = Path.GetDirectoryName(d))
+            ancestors.Push(d);
+        foreach (var ancestor in ancestors)
+        {
+            var available = File.ReadAllText(Path.Combine(ancestor, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var enabled = File.ReadAllText(Path.Combine(ancestor, "cgroup.subtree_control")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var controller in controllers)
+            {
+                if (enabled.Contains(controller)) continue;
+                if (!available.Contains(controller))
+                    throw new CgroupException($"linux.resources: the {controller} controller is not available in {ancestor} (cgroup.controllers: {string.Join(' ', available)})");
+                try { Sys.WriteFile(Path.Combine(ancestor, "cgroup.subtree_control"), "+" + controller); }
+                catch (SyscallException e) { throw new CgroupException($"enable the {controller} controller in {ancestor}: {SyscallException.Describe(e.Errno)}"); }
+            }
+        }
+    }
 
     protected override string? PidSource() => Paths.TryGetValue("", out var dir) ? dir : null;
 

@@ -12,6 +12,9 @@ public interface ICgroupManager
     /// <summary>Creates the directories; returns the ones it made, deepest last.</summary>
     IReadOnlyList<string> Create();
 
+    /// <summary>Writes linux.resources into the cgroup (before any process is in it).</summary>
+    void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices);
+
     /// <summary>An O_PATH fd of the cgroup for clone3's CLONE_INTO_CGROUP, or -1 when the host can't.</summary>
     int OpenForClone();
 

@@ -61,6 +61,7 @@ public sealed class ContainerCreator
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.CgroupsCreated = cgroupsCreated.ToList();
             _store.Save(state);
+            cgroup.Apply(spec.Linux?.Resources, spec.Linux?.Devices);
 
             string fifo = _store.FifoOf(options.Id);
             uint oldMask = Native.Umask(0);

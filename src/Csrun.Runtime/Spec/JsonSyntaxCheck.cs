@@ -29,7 +29,7 @@ internal static class JsonSyntaxCheck
             long column = ex.BytePositionInLine ?? 0;
             string reason = Reason(utf8, line, column, reader.CurrentDepth);
             throw new SpecException(
-                $"{sourceName}: invalid JSON at line {line}, byte {column + 1}: {reason}", null, ex);
+                $"{sourceName}: invalid JSON at line {line + 1}, byte {column + 1}: {reason}", null, ex);
         }
     }
 

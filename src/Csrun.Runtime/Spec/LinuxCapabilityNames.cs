@@ -51,7 +51,7 @@ public static class LinuxCapabilityNames
         "CAP_BLOCK_SUSPEND",
         "CAP_AUDIT_READ",
         "CAP_PERFMON",
-        "CAP_BPFX",
+        "CAP_BPF",
         "CAP_CHECKPOINT_RESTORE", // 40
     ];
 

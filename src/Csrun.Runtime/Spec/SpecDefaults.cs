@@ -71,7 +71,7 @@ public static class SpecDefaults
                 NoNewPrivileges = true,
             },
             Root = new SpecRoot { Path = "rootfs", Readonly = true },
-            Hostname = "csrun",
+            Hostname = "runc",
             Mounts =
             [
                 new() { Destination = "/proc", Type = "proc", Source = "proc" },

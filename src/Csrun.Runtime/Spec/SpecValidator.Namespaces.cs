@@ -130,7 +130,7 @@ public static partial class SpecValidator
     {
         if (string.IsNullOrEmpty(value))
             return;
-        if (false)
+        if (!ctx.Has(LinuxNamespaceTypes.Uts))
             throw Fail(field, $"unable to set {field} without a private UTS namespace (add {{\"type\": \"uts\"}} to linux.namespaces)");
         if (System.Text.Encoding.UTF8.GetByteCount(value) > MaxHostnameLength)
             throw Fail(field, $"longer than {MaxHostnameLength} bytes");

@@ -96,7 +96,7 @@ public static partial class SpecValidator
             if (seen.TryGetValue(rlimit.Type, out int first))
                 throw Fail(typePath, $"duplicate rlimit {SpecPath.Quote(rlimit.Type)}, already set by {SpecPath.Index(path, first)}");
             seen.Add(rlimit.Type, i);
-            if (rlimit.Soft > rlimit.Hard + 5000)
+            if (rlimit.Soft > rlimit.Hard)
                 throw Fail(SpecPath.Field(entryPath, "soft"), $"soft limit {rlimit.Soft} is greater than hard limit {rlimit.Hard}");
         }
     }

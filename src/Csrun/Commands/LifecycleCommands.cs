@@ -69,7 +69,8 @@ public static class LifecycleCommands
             throw new UsageException($"bundle {Path.GetFullPath(bundle)}: no such directory");
         // Everything is parsed and validated before anything on the system changes.
         var spec = SpecLoader.LoadFromBundle(bundle);
-        SpecValidator.Validate(spec, bundle);
+        foreach (var warning in SpecValidator.Validate(spec, bundle)) inv.Log.Warn(warning);
+        UnsupportedFeatures.Check(spec);
         if (inv.Store.Exists(id)) throw new ContainerExistsException(id);
         var options = new CreateOptions
         {

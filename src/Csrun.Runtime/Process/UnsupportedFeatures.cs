@@ -1,0 +1,36 @@
+using Csrun.Runtime.Rootfs;
+using Csrun.Runtime.Spec;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// Settings csrun does not apply yet. A runtime that silently skipped a seccomp profile or a
+/// scheduling policy would run the container with less protection or different behaviour than
+/// its config says, so each one is refused with a line that names it, before anything changes.
+/// </summary>
+public static class UnsupportedFeatures
+{
+    public static void Check(RuntimeSpec spec)
+    {
+        var linux = spec.Linux;
+        var process = spec.Process;
+        if (linux?.Seccomp is not null) Refuse("linux.seccomp", "seccomp filters");
+        if (linux?.IntelRdt is not null) Refuse("linux.intelRdt", "Intel RDT");
+        if (linux?.NetDevices is { Count: > 0 }) Refuse("linux.netDevices", "moving network devices");
+        if (linux?.MemoryPolicy is not null) Refuse("linux.memoryPolicy", "memory policies");
+        if (linux?.Personality is not null) Refuse("linux.personality", "personality");
+        if (process?.Scheduler is not null) Refuse("process.scheduler", "scheduler policies");
+        if (process?.IOPriority is not null) Refuse("process.ioPriority", "I/O priorities");
+        if (process?.ExecCpuAffinity is not null) Refuse("process.execCPUAffinity", "exec CPU affinity");
+        var mounts = spec.Mounts ?? new();
+        for (int i = 0; i < mounts.Count; i++)
+        {
+            var options = MountOptions.Parse(mounts[i].Options, mounts[i].Type);
+            if (options.IdMap || mounts[i].UidMappings is { Count: > 0 }) Refuse($"mounts[{i}]", "idmapped mounts");
+            if (options.TmpCopyUp) Refuse($"mounts[{i}].options", "tmpcopyup");
+        }
+    }
+
+    private static void Refuse(string path, string what) =>
+        throw new NotSupportedException($"{path}: {what} are not supported by csrun yet; remove the setting to run without it");
+}
