@@ -18,8 +18,19 @@ public sealed class ContainerCreator
     public const string InitSocketEnv = "_CSRUN_INIT_SOCK";
 
     private readonly StateStore _store;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public ContainerCreator(StateStore store) => _store = store;
+
+    /// <summary>Receives "phase: N.NN ms" lines (--debug), to see where create's time goes.</summary>
+    public Action<string>? Trace { get; init; }
+
+    private void Mark(string phase)
+    {
+        if (Trace is null) return;
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(_started);
+        Trace($"create: {phase} at {elapsed.TotalMilliseconds:F2} ms");
+    }
 
     /// <summary>The running init: its pid and a pidfd (the caller owns the pidfd).</summary>
     public readonly record struct Created(int Pid, int PidFd, ContainerState State);
@@ -55,6 +66,7 @@ public sealed class ContainerCreator
         try
         {
             _store.Save(state);
+            Mark("state dir made");
 
             cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
             cgroupsCreated = cgroup.Create();
@@ -62,6 +74,7 @@ public sealed class ContainerCreator
             state.CgroupsCreated = cgroupsCreated.ToList();
             _store.Save(state);
             cgroup.Apply(spec.Linux?.Resources, spec.Linux?.Devices);
+            Mark("cgroup made and configured");
 
             string fifo = _store.FifoOf(options.Id);
             uint oldMask = Native.Umask(0);
@@ -78,6 +91,7 @@ public sealed class ContainerCreator
             }
 
             int exeFd = Track(fds, SealedExecutable.Create());
+            Mark("sealed executable copied");
             var (parentSock, childSock) = Sys.SocketPair();
             Track(fds, parentSock);
             Track(fds, childSock);
@@ -125,6 +139,7 @@ public sealed class ContainerCreator
             if (pid == 0) child.RunInChild();
 
             if (savedPidNs >= 0) Sys.Setns(savedPidNs, (int)K.CLONE_NEWPID, "/proc/self/ns/pid");
+            Mark($"cloned init {pid} {Clone3.DescribeFlags(namespaces.CloneFlags)}");
             Native.Close(childSock);
             fds.Remove(childSock);
             var initStat = Procfs.ReadStat(pid);
@@ -155,6 +170,7 @@ public sealed class ContainerCreator
                 channel.Send(SyncMessage.HooksDone, ReadOnlySpan<byte>.Empty);
             }
             WaitFor(channel, child, pidfd, SyncMessage.Ready);
+            Mark("init ready");
 
             if (options.PidFile is not null) WritePidFile(options.PidFile, pid);
             state.Ready = true;

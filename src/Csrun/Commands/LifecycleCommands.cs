@@ -13,10 +13,13 @@ public static class LifecycleCommands
     public static int Create(Invocation inv)
     {
         var (options, spec) = Prepare(inv);
-        var created = new ContainerCreator(inv.Store).Create(options, spec);
+        var created = Creator(inv).Create(options, spec);
         Sys.Close(created.PidFd);
         return 0;
     }
+
+    private static ContainerCreator Creator(Invocation inv) =>
+        new(inv.Store) { Trace = inv.Log.Debug ? inv.Log.DebugLine : null };
 
     public static int Start(Invocation inv)
     {
@@ -30,7 +33,7 @@ public static class LifecycleCommands
     {
         var (options, spec) = Prepare(inv);
         var ops = new ContainerOperations(inv.Store);
-        var created = new ContainerCreator(inv.Store).Create(options, spec);
+        var created = Creator(inv).Create(options, spec);
         try
         {
             ops.ReleaseInit(created.State);
@@ -47,6 +50,9 @@ public static class LifecycleCommands
             Sys.Close(created.PidFd);
             return 0;
         }
+        // Signals sent to a foreground run go to the container, as with runc; csrun stays to
+        // wait and clean up. (Registering starts .NET's signal thread: fine, the clone is done.)
+        using var forwarding = SignalForwarding.To(created.Pid);
         int status = Sys.WaitPidfd(created.PidFd);
         Sys.Close(created.PidFd);
         if (!inv.Line.Has("keep"))
