@@ -16,7 +16,7 @@ $(BIN): $(SOURCES)
 	$(DOTNET) publish src/Csrun/Csrun.csproj -c Release -r linux-x64 -p:PublishAot=true \
 		-p:SourceRevisionId=$(COMMIT) -o obj/publish --nologo -v quiet
 	@mkdir -p bin
-	cp obj/publish/csrun $(BIN)
+	cp obj/publish/csrun $(BIN).tmp && mv -f $(BIN).tmp $(BIN)
 	@ls -l $(BIN)
 
 # Debian packages the tests and the demo use.

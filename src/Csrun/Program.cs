@@ -51,6 +51,9 @@ public static class Program
         }
         if (command.NotYet is not null)
             throw new UsageException($"csrun {command.Name}: not implemented yet: {command.NotYet}");
+        foreach (var (name, _) in line.Flags)
+            if (Array.Find(command.Flags, f => f.Name == name)?.NotYet is { } why)
+                throw new UsageException($"csrun {command.Name} --{name}: not implemented yet: {why}");
         if (line.HasGlobal("systemd-cgroup"))
             throw new UsageException("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the default cgroupfs driver");
 
@@ -70,6 +73,10 @@ public static class Program
             "state" => InfoCommands.State(inv),
             "list" => InfoCommands.List(inv),
             "spec" => InfoCommands.Spec(inv),
+            "pause" => CgroupCommands.Pause(inv),
+            "resume" => CgroupCommands.Resume(inv),
+            "ps" => CgroupCommands.Ps(inv),
+            "update" => CgroupCommands.Update(inv),
             _ => throw new UsageException($"csrun {command.Name}: not implemented yet"),
         };
     }

@@ -71,7 +71,20 @@ public abstract class CgroupFsManager : ICgroupManager
         }
     }
 
-    public abstract void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices);
+    public abstract void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true);
+
+    public abstract void Freeze(bool frozen);
+
+    /// <summary>Polls until <paramref name="done"/> holds: freezing waits for every task to stop.</summary>
+    protected static void WaitUntil(Func<bool> done, string what)
+    {
+        for (int i = 0; i < 2000; i++)
+        {
+            if (done()) return;
+            Thread.Sleep(i < 50 ? 1 : 5);
+        }
+        throw new CgroupException($"{what}: the kernel did not finish within 10 seconds");
+    }
 
     protected static void Write(string dir, CgroupSetting setting)
     {
@@ -129,6 +142,8 @@ public abstract class CgroupFsManager : ICgroupManager
             var pids = Pids();
             if (pids.Count == 0) break;
             foreach (int pid in pids) Native.Kill(pid, K.SIGKILL);
+            // Frozen processes die only once thawed.
+            if (round == 0 && IsFrozen()) Freeze(false);
             Thread.Sleep(round < 10 ? 2 : 20);
         }
         RemoveDirs(created);
@@ -154,17 +169,44 @@ public sealed class CgroupV1Manager : CgroupFsManager
 {
     public CgroupV1Manager(Dictionary<string, string> paths) : base(paths) { }
 
-    public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices)
+    public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true)
     {
-        foreach (var setting in ResourcePlanner.ForV1(resources, devices))
+        var settings = ResourcePlanner.ForV1(resources, devices, forCreate);
+        for (int i = 0; i < settings.Count; i++)
         {
-            string? dir = null;
-            foreach (var (key, path) in Paths)
-                if (key.Split(',').Contains(setting.Controller)) { dir = path; break; }
-            if (dir is null)
-                throw new CgroupException($"linux.resources: the {setting.Controller} cgroup controller is not mounted on this host (needed for {setting.File})");
-            Write(dir, setting);
+            var setting = settings[i];
+            string dir = DirOf(setting);
+            try { Write(dir, setting); }
+            catch (CgroupException) when (setting.File == "memory.limit_in_bytes" && settings.FindIndex(s => s.File == "memory.memsw.limit_in_bytes") is int swap && swap > i)
+            {
+                // Raising the limit above the current memory+swap limit: swap must grow first.
+                Write(dir, settings[swap]);
+                Write(dir, setting);
+            }
         }
+    }
+
+    private string DirOf(CgroupSetting setting)
+    {
+        foreach (var (key, path) in Paths)
+            if (key.Split(',').Contains(setting.Controller)) return path;
+        throw new CgroupException($"linux.resources: the {setting.Controller} cgroup controller is not mounted on this host (needed for {setting.File})");
+    }
+
+    public override void Freeze(bool frozen)
+    {
+        if (!Paths.TryGetValue("freezer", out var dir))
+            throw new CgroupException("the freezer cgroup controller is not mounted on this host");
+        string file = Path.Combine(dir, "freezer.state");
+        string want = frozen ? "FROZEN" : "THAWED";
+        Sys.WriteFile(file, want);
+        WaitUntil(() =>
+        {
+            string now = File.ReadAllText(file).Trim();
+            // A freeze can stall on a task in an uninterruptible wait: asking again moves it on.
+            if (now == "FREEZING") Sys.WriteFile(file, want);
+            return now == want;
+        }, $"write {file} {want}");
     }
 
     /// <summary>A new v1 cpuset starts with no cpus and no mems, and refuses tasks until given
@@ -202,7 +244,14 @@ public sealed class CgroupV2Manager : CgroupFsManager
 {
     public CgroupV2Manager(Dictionary<string, string> paths) : base(paths) { }
 
-    public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices)
+    public override void Freeze(bool frozen)
+    {
+        string dir = Paths[""];
+        Sys.WriteFile(Path.Combine(dir, "cgroup.freeze"), frozen ? "1" : "0");
+        WaitUntil(() => IsFrozen() == frozen, $"write {Path.Combine(dir, "cgroup.freeze")}");
+    }
+
+    public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true)
     {
         var settings = ResourcePlanner.ForV2(resources);
         if (settings.Count == 0) return;

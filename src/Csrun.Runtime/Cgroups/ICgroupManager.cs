@@ -13,7 +13,10 @@ public interface ICgroupManager
     IReadOnlyList<string> Create();
 
     /// <summary>Writes linux.resources into the cgroup (before any process is in it).</summary>
-    void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices);
+    void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true);
+
+    /// <summary>Freezes (pause) or thaws (resume) every process, returning once the kernel says done.</summary>
+    void Freeze(bool frozen);
 
     /// <summary>An O_PATH fd of the cgroup for clone3's CLONE_INTO_CGROUP, or -1 when the host can't.</summary>
     int OpenForClone();

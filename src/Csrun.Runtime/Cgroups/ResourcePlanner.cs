@@ -16,10 +16,16 @@ public static class ResourcePlanner
         "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
     };
 
-    public static List<CgroupSetting> ForV1(LinuxResources? r, IEnumerable<LinuxDevice>? devices)
+    /// <summary>At create, the devices controller always gets deny-all plus the allowed list
+    /// (runc's whitelist); an update touches device rules only when it carries some.</summary>
+    public static List<CgroupSetting> ForV1(LinuxResources? r, IEnumerable<LinuxDevice>? devices, bool forCreate = true)
     {
         var s = new List<CgroupSetting>();
-        if (r is null) return s;
+        if (r is null)
+        {
+            if (forCreate) s.AddRange(DeviceRules(null, devices));
+            return s;
+        }
         if (r.Memory is { } m)
         {
             if (m.Limit is long limit && limit != 0) s.Add(new("memory", "memory.limit_in_bytes", limit.ToString()));
@@ -67,7 +73,7 @@ public static class ResourcePlanner
             s.Add(new("rdma", "rdma.max", RdmaLine(device, limit)));
         if (r.Unified is { Count: > 0 })
             throw new ArgumentException("linux.resources.unified: needs a cgroup v2 host; this one runs cgroup v1");
-        s.AddRange(DeviceRules(r.Devices, devices));
+        if (forCreate || r.Devices is not null) s.AddRange(DeviceRules(r.Devices, devices));
         return s;
     }
 

@@ -15,7 +15,7 @@ public sealed unsafe class CloneChild : IDisposable
 {
     // Steps reported in a ChildError message.
     public const int StepSync = 1, StepSetns = 2, StepUnshare = 3, StepSetresgid = 4, StepSetresuid = 5,
-        StepSetgroups = 6, StepExec = 7, StepEarlyUnshare = 8;
+        StepSetgroups = 6, StepExec = 7, StepEarlyUnshare = 8, StepFork = 9;
 
     private const long SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119, SYS_unshare = 272;
 
@@ -32,6 +32,9 @@ public sealed unsafe class CloneChild : IDisposable
         public long UnshareFlags;
         public long EarlyUnshareFlags;
         public byte* UnsharedFrame;
+        public int ForkAfterGo;
+        public byte* PidFrame;
+        public byte* ForkArgs;
         public int BecomeRoot;
         public byte* ErrorFrame;
         public byte* EmptyPath;
@@ -42,7 +45,7 @@ public sealed unsafe class CloneChild : IDisposable
     public IReadOnlyList<string> JoinPaths { get; }
 
     public CloneChild(int syncFd, int exeFd, IReadOnlyList<string> argv, IReadOnlyList<string> envp,
-        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot, long earlyUnshareFlags = 0)
+        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot, long earlyUnshareFlags = 0, bool forkAfterGo = false)
     {
         _plan = (Plan*)Alloc(sizeof(Plan));
         _plan->SyncFd = syncFd;
@@ -63,6 +66,14 @@ public sealed unsafe class CloneChild : IDisposable
         _plan->UnsharedFrame = (byte*)Alloc(8);
         BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(_plan->UnsharedFrame, 5), 1);
         _plan->UnsharedFrame[4] = SyncMessage.ChildUnshared;
+        _plan->ForkAfterGo = forkAfterGo ? 1 : 0;
+        _plan->PidFrame = (byte*)Alloc(16);
+        BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(_plan->PidFrame, 5), 5);
+        _plan->PidFrame[4] = SyncMessage.ChildPid;
+        // struct clone_args for the second fork: CLONE_PARENT makes the grandchild csrun's own
+        // child, so csrun can wait for it; exit_signal comes from the caller then.
+        _plan->ForkArgs = (byte*)Alloc(88);
+        *(ulong*)_plan->ForkArgs = K.CLONE_PARENT;
         _plan->BecomeRoot = becomeRoot ? 1 : 0;
         _plan->ErrorFrame = (byte*)Alloc(16);
         var frame = new Span<byte>(_plan->ErrorFrame, 13);
@@ -87,6 +98,18 @@ public sealed unsafe class CloneChild : IDisposable
         nint n;
         do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
         if (n != 1) RawNative.Exit(1); // the parent gave up: nothing to report to
+
+        if (p->ForkAfterGo != 0)
+        {
+            long child = RawNative.Syscall(Native.SYS_clone3, (long)p->ForkArgs, 88, 0, 0, 0, 0);
+            if (child < 0) Fail(p, StepFork);
+            if (child > 0)
+            {
+                *(int*)(p->PidFrame + 5) = (int)child;
+                RawNative.Write(p->SyncFd, p->PidFrame, 9);
+                RawNative.Exit(0);
+            }
+        }
 
         for (int i = 0; i < p->JoinCount; i++)
             if (RawNative.Syscall(Native.SYS_setns, p->JoinFds[i], p->JoinTypes[i], 0, 0, 0, 0) < 0)
@@ -126,6 +149,7 @@ public sealed unsafe class CloneChild : IDisposable
             StepSetns => SyscallException.Format("setns", (step >> 8) < JoinPaths.Count ? JoinPaths[step >> 8] : null, errno),
             StepUnshare => SyscallException.Format("unshare", null, errno),
             StepEarlyUnshare => SyscallException.Format("unshare", "(time namespace)", errno),
+            StepFork => SyscallException.Format("clone3", "(init inside the time namespace)", errno),
             StepSetresgid => SyscallException.Format("setresgid", "0 in the new user namespace (is gid 0 mapped?)", errno),
             StepSetresuid => SyscallException.Format("setresuid", "0 in the new user namespace (is uid 0 mapped?)", errno),
             StepExec => SyscallException.Format("execveat", "memfd:csrun (init)", errno),

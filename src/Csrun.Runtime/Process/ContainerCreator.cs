@@ -125,7 +125,7 @@ public sealed class ContainerCreator
             };
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
-                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags);
+                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo);
 
             int savedPidNs = -1;
             if (namespaces.PidNamespacePath is { } pidNsPath)
@@ -160,6 +160,21 @@ public sealed class ContainerCreator
                 if (spec.Linux?.TimeOffsets is { Count: > 0 } offsets) WriteTimeOffsets(pid, offsets);
             }
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
+            if (namespaces.ForkAfterGo)
+            {
+                byte[] pidPayload = WaitFor(channel, child, pidfd, SyncMessage.ChildPid);
+                int middlePidfd = pidfd;
+                pid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(pidPayload);
+                // The grandchild is csrun's own child (CLONE_PARENT): its pid is stable until reaped.
+                pidfd = Sys.PidfdOpen(pid);
+                Sys.WaitPidfd(middlePidfd);
+                Native.Close(middlePidfd);
+                state.InitPid = pid;
+                state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
+                _store.Save(state);
+                config.HookState!.Pid = pid;
+                configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+            }
             channel.Send(SyncMessage.Config, configJson);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
@@ -221,7 +236,7 @@ public sealed class ContainerCreator
         return fd;
     }
 
-    private static void WaitFor(SyncChannel channel, CloneChild child, int pidfd, byte expected)
+    private static byte[] WaitFor(SyncChannel channel, CloneChild child, int pidfd, byte expected)
     {
         while (true)
         {
@@ -230,7 +245,7 @@ public sealed class ContainerCreator
                 int status = Sys.WaitPidfd(pidfd);
                 throw new InitFailedException($"container init exited before it was ready (exit status {status})");
             }
-            if (type == expected) return;
+            if (type == expected) return payload;
             switch (type)
             {
                 case SyncMessage.ChildError:

@@ -96,6 +96,41 @@ public sealed class ContainerOperations
         }
     }
 
+    public void Pause(string id)
+    {
+        using var _ = _store.Lock(id);
+        var state = _store.Load(id);
+        var status = _store.StatusOf(state);
+        if (status != ContainerStatus.Running) throw new InvalidOperationException("container not running");
+        CgroupFsManager.FromPaths(state.CgroupPaths).Freeze(true);
+    }
+
+    public void Resume(string id)
+    {
+        using var _ = _store.Lock(id);
+        var state = _store.Load(id);
+        if (_store.StatusOf(state) != ContainerStatus.Paused) throw new InvalidOperationException("container not paused");
+        CgroupFsManager.FromPaths(state.CgroupPaths).Freeze(false);
+    }
+
+    /// <summary>Host pids of the container's processes (what `ps --format json` prints).</summary>
+    public List<int> Pids(string id)
+    {
+        var state = _store.Load(id);
+        if (_store.StatusOf(state) is ContainerStatus.Stopped && state.CgroupPaths.Count == 0)
+            return new List<int>();
+        return CgroupFsManager.FromPaths(state.CgroupPaths).Pids();
+    }
+
+    public void Update(string id, Csrun.Runtime.Spec.LinuxResources resources)
+    {
+        using var _ = _store.Lock(id);
+        var state = _store.Load(id);
+        if (_store.StatusOf(state) is ContainerStatus.Stopped)
+            throw new InvalidOperationException("container not running");
+        CgroupFsManager.FromPaths(state.CgroupPaths).Apply(resources, null, forCreate: false);
+    }
+
     public void Kill(string id, int signal, bool all)
     {
         using var _ = _store.Lock(id);

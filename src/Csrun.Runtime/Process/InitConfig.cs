@@ -45,4 +45,6 @@ public static class SyncMessage
     public const byte RunHooks = 6;
     /// <summary>From the parent: the hooks ran; init goes on.</summary>
     public const byte HooksDone = 7;
+    /// <summary>From the middle clone child: the pid (int) of the init it forked.</summary>
+    public const byte ChildPid = 8;
 }

@@ -32,8 +32,15 @@ public sealed class NamespacePlan
     public List<(string Type, string Path)> Joins { get; } = new();
 
     public bool NewUser => (CloneFlags & K.CLONE_NEWUSER) != 0;
-    public bool NewPid => (CloneFlags & K.CLONE_NEWPID) != 0;
+    public bool NewPid => ((CloneFlags | EarlyUnshareFlags) & K.CLONE_NEWPID) != 0;
     public bool NewTime => (EarlyUnshareFlags & K.CLONE_NEWTIME) != 0;
+    /// <summary>
+    /// Before Linux 6.x's "switch timens on exec", a process whose time namespace differs from
+    /// its children's cannot start threads, and .NET needs threads. So with a time namespace the
+    /// clone child unshares it (and the pid namespace) and forks once more: the grandchild is
+    /// born inside both and becomes init; the middle child reports its pid and exits.
+    /// </summary>
+    public bool ForkAfterGo => NewTime;
     public bool NewCgroup => ((CloneFlags | UnshareFlags) & K.CLONE_NEWCGROUP) != 0;
     public bool Has(string type) => Types.Contains(type);
     public HashSet<string> Types { get; } = new();
@@ -68,6 +75,12 @@ public sealed class NamespacePlan
             plan.UnshareFlags = created & K.CLONE_NEWCGROUP;
         }
         plan.EarlyUnshareFlags = created & K.CLONE_NEWTIME;
+        if (plan.EarlyUnshareFlags != 0)
+        {
+            // The middle child must not be pid 1 of the new pid namespace: it is about to exit.
+            plan.EarlyUnshareFlags |= plan.CloneFlags & K.CLONE_NEWPID;
+            plan.CloneFlags &= ~K.CLONE_NEWPID;
+        }
         return plan;
     }
 }

@@ -17,6 +17,7 @@ namespace Csrun.Runtime.Spec;
     MaxDepth = SpecJsonContext.MaxJsonDepth)]
 [JsonSerializable(typeof(RuntimeSpec))]
 [JsonSerializable(typeof(RuntimeFeatures))]
+[JsonSerializable(typeof(LinuxResources))]
 public sealed partial class SpecJsonContext : JsonSerializerContext
 {
     /// <summary>Shared with the syntax pre-check in <see cref="SpecLoader"/> so both agree.</summary>

@@ -50,8 +50,11 @@ public class TimeNamespacePlanTests
     public void TimeNamespaceIsUnsharedEarlySoOffsetsCanBeWritten()
     {
         var plan = NamespacePlan.From(new (string, string?)[] { ("time", null), ("pid", null) });
-        Assert.Equal(K.CLONE_NEWPID, plan.CloneFlags);
-        Assert.Equal(K.CLONE_NEWTIME, plan.EarlyUnshareFlags);
+        // The pid namespace moves to the middle child's unshare: its forked child becomes pid 1.
+        Assert.Equal(0UL, plan.CloneFlags);
+        Assert.Equal(K.CLONE_NEWTIME | K.CLONE_NEWPID, plan.EarlyUnshareFlags);
         Assert.True(plan.NewTime);
+        Assert.True(plan.NewPid);
+        Assert.True(plan.ForkAfterGo);
     }
 }
