@@ -253,9 +253,16 @@ public sealed class CgroupV2Manager : CgroupFsManager
 
     public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true)
     {
+        string dir = Paths[""];
+        if (forCreate || resources?.Devices is not null)
+        {
+            // cgroup v2 has no devices files: the rules become an eBPF program on the cgroup.
+            var program = DeviceFilterProgram.Compile(DeviceFilterProgram.RulesFor(resources?.Devices, devices));
+            try { Bpf.AttachDeviceProgram(program, dir); }
+            catch (SyscallException e) { throw new CgroupException($"device rules: {e.Message}"); }
+        }
         var settings = ResourcePlanner.ForV2(resources);
         if (settings.Count == 0) return;
-        string dir = Paths[""];
         EnableControllers(dir, settings.Select(s => s.Controller).Where(c => c != "cgroup").Distinct().ToList());
         foreach (var setting in settings) Write(dir, setting);
     }
