@@ -73,6 +73,7 @@ public static class Program
             "state" => InfoCommands.State(inv),
             "list" => InfoCommands.List(inv),
             "spec" => InfoCommands.Spec(inv),
+            "exec" => ExecCommand.Run(inv),
             "pause" => CgroupCommands.Pause(inv),
             "resume" => CgroupCommands.Resume(inv),
             "ps" => CgroupCommands.Ps(inv),

@@ -134,6 +134,8 @@ public abstract class CgroupFsManager : ICgroupManager
 
     public abstract bool IsFrozen();
 
+    public virtual bool TryKillAll() => false;
+
     public void Destroy(IReadOnlyList<string> created)
     {
         // Kill until empty: a fork racing with the kill can add a process once more.
@@ -141,6 +143,7 @@ public abstract class CgroupFsManager : ICgroupManager
         {
             var pids = Pids();
             if (pids.Count == 0) break;
+            if (round == 0 && TryKillAll()) { Thread.Sleep(1); continue; }
             foreach (int pid in pids) Native.Kill(pid, K.SIGKILL);
             // Frozen processes die only once thawed.
             if (round == 0 && IsFrozen()) Freeze(false);
@@ -290,6 +293,14 @@ public sealed class CgroupV2Manager : CgroupFsManager
     }
 
     protected override string? PidSource() => Paths.TryGetValue("", out var dir) ? dir : null;
+
+    public override bool TryKillAll()
+    {
+        string file = Path.Combine(Paths[""], "cgroup.kill");
+        if (!File.Exists(file)) return false;
+        Sys.WriteFile(file, "1");
+        return true;
+    }
 
     public override int OpenForClone() =>
         Sys.Open(Paths[""], K.O_PATH | K.O_DIRECTORY);

@@ -29,6 +29,9 @@ public interface ICgroupManager
 
     bool IsFrozen();
 
+    /// <summary>SIGKILLs everything through cgroup.kill where the kernel has it; false otherwise.</summary>
+    bool TryKillAll();
+
     /// <summary>Kills every process, waits until the cgroup is empty, and removes the
     /// directories <paramref name="created"/> lists (deepest first).</summary>
     void Destroy(IReadOnlyList<string> created);

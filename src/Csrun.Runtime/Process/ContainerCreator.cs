@@ -56,6 +56,8 @@ public sealed class ContainerCreator
             CreatorStartTime = self?.StartTime ?? 0,
             OwnPidNamespace = namespaces.NewPid,
             Hooks = spec.Hooks,
+            Process = spec.Process,
+            NamespaceTypes = namespaces.Types.ToList(),
         };
 
         ICgroupManager? cgroup = null;

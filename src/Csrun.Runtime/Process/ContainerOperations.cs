@@ -140,8 +140,11 @@ public sealed class ContainerOperations
             throw new InvalidOperationException("container not running");
         if (all)
         {
-            var pids = CgroupFsManager.FromPaths(state.CgroupPaths).Pids();
+            var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
+            var pids = cgroup.Pids();
             if (pids.Count == 0 && status == ContainerStatus.Stopped) throw new InvalidOperationException("container not running");
+            // cgroup.kill (v2, Linux 5.14+) kills every process at once, forks in flight included.
+            if (signal == K.SIGKILL && cgroup.TryKillAll()) return;
             foreach (int pid in pids) Native.Kill(pid, signal);
             return;
         }

@@ -47,4 +47,6 @@ public static class SyncMessage
     public const byte HooksDone = 7;
     /// <summary>From the middle clone child: the pid (int) of the init it forked.</summary>
     public const byte ChildPid = 8;
+    /// <summary>From an exec child: set up, waiting to be moved into the cgroup before execve.</summary>
+    public const byte ReadyToExec = 9;
 }

@@ -32,6 +32,12 @@ public sealed class ContainerState
     [JsonPropertyName("cgroupsCreated")] public List<string> CgroupsCreated { get; set; } = new();
 
     [JsonPropertyName("hooks")] public SpecHooks? Hooks { get; set; }
+
+    /// <summary>The container's process: `exec` starts from it (env, user, capabilities...).</summary>
+    [JsonPropertyName("process")] public SpecProcess? Process { get; set; }
+
+    /// <summary>Namespace types init lives in apart from the host's: `exec` joins these.</summary>
+    [JsonPropertyName("namespaces")] public List<string> NamespaceTypes { get; set; } = new();
 }
 
 /// <summary>The runtime-spec state object that `csrun state` prints and hooks read.</summary>

@@ -10,6 +10,7 @@ public sealed class CommandLine
 
     public string? GlobalValue(string name) => Global.TryGetValue(name, out var v) ? v[^1] : null;
     public string? Value(string name) => Flags.TryGetValue(name, out var v) ? v[^1] : null;
+    public IReadOnlyList<string> Values(string name) => Flags.TryGetValue(name, out var v) ? v : Array.Empty<string>();
     public bool Has(string name) => Flags.TryGetValue(name, out var v) && v[^1] != "false";
     public bool HasGlobal(string name) => Global.TryGetValue(name, out var v) && v[^1] != "false";
 
@@ -35,6 +36,8 @@ public sealed class CommandLine
             if (!flagsDone && a == "--") { flagsDone = true; continue; }
             if (!flagsDone && IsFlag(a)) { i = ReadFlag(argv, i, result.Command.Flags, result.Flags, result.Command.Name); continue; }
             result.Args.Add(a);
+            // exec's arguments after the id are the command line of the new process, flags included.
+            if (result.Command.Name == "exec") flagsDone = true;
         }
         return result;
     }

@@ -11,7 +11,6 @@ public sealed record CommandSpec(string Name, string ArgsUsage, string Summary, 
 public static class CommandTable
 {
     private const string CgroupsIssue = "it comes with cgroup resource management";
-    private const string ExecIssue = "it comes with exec support";
 
     public static readonly FlagSpec[] GlobalFlags =
     {
@@ -77,7 +76,27 @@ public static class CommandTable
             new("rootless", false, "generate a configuration for a rootless container"),
             Help,
         }),
-        new("exec", "<container-id> <command> [command options]", "execute new process inside the container", 1, int.MaxValue, new[] { Help }, ExecIssue),
+        new("exec", "<container-id> <command> [command options]", "execute new process inside the container", 1, int.MaxValue, new FlagSpec[]
+        {
+            new("console-socket", true, "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"),
+            new("pidfd-socket", true, "path to an AF_UNIX socket which will receive a file descriptor referencing the exec process", NotYet: "pidfd sockets are not supported yet"),
+            new("cwd", true, "current working directory in the container"),
+            new("env", true, "set environment variables", new[] { "e" }, Repeatable: true),
+            new("tty", false, "allocate a pseudo-TTY", new[] { "t" }),
+            new("user", true, "UID (format: <uid>[:<gid>])", new[] { "u" }),
+            new("additional-gids", true, "additional gids", new[] { "g" }, Repeatable: true),
+            new("process", true, "path to the process.json", new[] { "p" }),
+            new("detach", false, "detach from the container's process", new[] { "d" }),
+            new("pid-file", true, "specify the file to write the process id to"),
+            new("process-label", true, "set the asm process label for the process commonly used with selinux"),
+            new("apparmor", true, "set the apparmor profile for the process"),
+            new("no-new-privs", false, "set the no new privileges value for the process"),
+            new("cap", true, "add a capability to the bounding set for the process", new[] { "c" }, Repeatable: true),
+            new("preserve-fds", true, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"),
+            new("cgroup", true, "run the process in an (existing) sub-cgroup(s)", NotYet: "sub-cgroups for exec are not supported yet"),
+            new("ignore-paused", false, "allow exec in a paused container"),
+            Help,
+        }),
         new("ps", "<container-id> [ps options]", "ps displays the processes running inside a container", 1, int.MaxValue, new FlagSpec[]
         {
             new("format", true, "select one of: table or json (default: \"table\")", new[] { "f" }),

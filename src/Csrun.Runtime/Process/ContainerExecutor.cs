@@ -1,0 +1,205 @@
+using System.Text;
+using Csrun.Runtime.Cgroups;
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.Rootfs;
+using Csrun.Runtime.Security;
+using Csrun.Runtime.Spec;
+using Csrun.Runtime.State;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// `exec`: a new process inside a running container, in all its namespaces and its cgroup,
+/// with the user, capabilities, rlimits and no_new_privs its process spec asks for. The csrun
+/// process stays quiet until its clone; the children are <see cref="ExecChild"/>.
+/// </summary>
+public sealed class ContainerExecutor
+{
+    private readonly StateStore _store;
+
+    public ContainerExecutor(StateStore store) => _store = store;
+
+    public sealed class Options
+    {
+        public required string Id { get; init; }
+        public required SpecProcess Process { get; init; }
+        public string? PidFile { get; init; }
+        public string? ConsoleSocket { get; init; }
+        public bool IgnorePaused { get; init; }
+        public int PreserveFds { get; init; }
+    }
+
+    /// <summary>The started process: its pid and a pidfd to wait on (the caller owns it).</summary>
+    public readonly record struct Started(int Pid, int PidFd);
+
+    public Started Exec(Options o)
+    {
+        var state = _store.Load(o.Id);
+        var status = _store.StatusOf(state);
+        if (status is ContainerStatus.Stopped or ContainerStatus.Creating) throw new InvalidOperationException("container not running");
+        if (status == ContainerStatus.Paused && !o.IgnorePaused)
+            throw new InvalidOperationException("cannot exec in a paused container (use --ignore-paused to override)");
+
+        var process = o.Process;
+        var fds = new List<int>();
+        int middlePidfd = -1, pidfd = -1, pid = 0;
+        try
+        {
+            int initPidfd = Track(fds, Sys.PidfdOpen(state.InitPid));
+            // The pidfd pins the pid: check it is still the container's init.
+            if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("container not running");
+            string root = $"/proc/{state.InitPid}/root";
+
+            var env = new List<string>(process.Env ?? new());
+            if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+            {
+                string? home = null;
+                try { home = PasswdFile.HomeOf(File.ReadLines(SecurePath.Join(root, "/etc/passwd")), process.User?.Uid ?? 0); }
+                catch (IOException) { }
+                env.Add("HOME=" + (home is { Length: > 0 } ? home : "/"));
+            }
+            string cwd = process.Cwd is { Length: > 0 } c ? c : "/";
+            string path = ExecutableLookup.Find(process.Args![0], env, root, cwd);
+
+            Capabilities? caps = process.Capabilities is { } pc
+                ? new Capabilities
+                {
+                    Bounding = Capabilities.Mask(pc.Bounding, LinuxCapabilityNames.Lookup, "process.capabilities.bounding"),
+                    Effective = Capabilities.Mask(pc.Effective, LinuxCapabilityNames.Lookup, "process.capabilities.effective"),
+                    Inheritable = Capabilities.Mask(pc.Inheritable, LinuxCapabilityNames.Lookup, "process.capabilities.inheritable"),
+                    Permitted = Capabilities.Mask(pc.Permitted, LinuxCapabilityNames.Lookup, "process.capabilities.permitted"),
+                    Ambient = Capabilities.Mask(pc.Ambient, LinuxCapabilityNames.Lookup, "process.capabilities.ambient"),
+                }
+                : null;
+            var rlimits = new List<(int, ulong, ulong)>();
+            foreach (var r in process.Rlimits ?? new())
+                rlimits.Add((Rlimits.Resources.TryGetValue(r.Type!, out int res) ? res : throw new ArgumentException($"process.rlimits: unknown rlimit type \"{r.Type}\""), r.Soft, r.Hard));
+
+            int nsFlags = 0;
+            foreach (var type in state.NamespaceTypes)
+                nsFlags |= (int)NamespacePlan.Flags[type];
+
+            int ttyFd = -1;
+            if (process.Terminal)
+            {
+                if (o.ConsoleSocket is null)
+                    throw new InvalidOperationException("process.terminal is true: a --console-socket is required");
+                ttyFd = Track(fds, OpenTerminal(root, o.ConsoleSocket));
+            }
+
+            var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
+            // In a paused container the process joins the (frozen) cgroup last, right before
+            // execve, and then freezes with the rest until resume.
+            bool joinLate = status == ContainerStatus.Paused && state.CgroupPaths.Count > 0;
+            int cgroupFd = state.CgroupPaths.Count > 0 && !joinLate ? cgroup.OpenForClone() : -1;
+            if (cgroupFd >= 0) Track(fds, cgroupFd);
+
+            var (parentSock, childSock) = Sys.SocketPair();
+            Track(fds, parentSock);
+            Track(fds, childSock);
+
+            using var child = new ExecChild(new ExecChild.Settings
+            {
+                SyncFd = childSock,
+                InitPidfd = initPidfd,
+                NamespaceFlags = nsFlags,
+                TtyFd = ttyFd,
+                PreserveFds = o.PreserveFds,
+                WaitBeforeExec = joinLate,
+                Path = path,
+                Args = process.Args!,
+                Env = env,
+                Cwd = cwd,
+                Uid = process.User?.Uid ?? 0,
+                Gid = process.User?.Gid ?? 0,
+                Umask = process.User?.Umask,
+                Groups = process.User?.AdditionalGids ?? new List<uint>(),
+                Rlimits = rlimits,
+                NoNewPrivs = process.NoNewPrivileges,
+                Capabilities = caps,
+            });
+
+            int middle = Clone3.Clone(0, cgroupFd, out middlePidfd);
+            if (middle == 0) child.RunInChild();
+
+            Native.Close(childSock);
+            fds.Remove(childSock);
+            if (cgroupFd < 0 && state.CgroupPaths.Count > 0 && !joinLate) cgroup.Join(middle);
+            using var channel = new SyncChannel(parentSock);
+            fds.Remove(parentSock);
+            Sys.WriteAll(parentSock, "G"u8, "sync socket");
+
+            byte[] pidPayload = Receive(channel, SyncMessage.ChildPid, path, cwd)
+                ?? throw new InvalidOperationException("exec: the joining process exited unexpectedly");
+            pid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(pidPayload);
+            pidfd = Sys.PidfdOpen(pid);
+            Sys.WaitPidfd(middlePidfd);
+            Native.Close(middlePidfd);
+            middlePidfd = -1;
+            if (joinLate)
+            {
+                Receive(channel, SyncMessage.ReadyToExec, path, cwd);
+                cgroup.Join(pid);
+                Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+            }
+            else
+            {
+                // End of stream is success: the socket is close-on-exec.
+                Receive(channel, 0, path, cwd);
+            }
+
+            if (o.PidFile is not null) ContainerCreator.WritePidFile(o.PidFile, pid);
+            return new Started(pid, pidfd);
+        }
+        catch
+        {
+            if (middlePidfd >= 0) { Sys.PidfdSendSignal(middlePidfd, K.SIGKILL); Sys.WaitPidfd(middlePidfd); Native.Close(middlePidfd); }
+            if (pidfd >= 0) { Sys.PidfdSendSignal(pidfd, K.SIGKILL); Sys.WaitPidfd(pidfd); Native.Close(pidfd); }
+            throw;
+        }
+        finally
+        {
+            foreach (int fd in fds) Native.Close(fd);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="expected"/> (or, with 0, for the end of the stream);
+    /// a child's error frame becomes the exception.</summary>
+    private static byte[]? Receive(SyncChannel channel, byte expected, string path, string cwd)
+    {
+        if (!channel.TryReceive(out byte type, out byte[] payload))
+            return expected == 0 ? null : throw new InvalidOperationException("exec: the joining process exited unexpectedly");
+        if (type == expected) return payload;
+        if (type == SyncMessage.ChildError) throw new InvalidOperationException(ExecChild.Describe(payload, path, cwd));
+        throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
+    }
+
+    /// <summary>A pty from the container's own devpts (through /proc/PID/root), its master sent
+    /// to the console socket; returns the slave for the process.</summary>
+    private static unsafe int OpenTerminal(string root, string consoleSocket)
+    {
+        int master = Sys.Open(root + "/dev/ptmx", K.O_RDWR | K.O_NOCTTY);
+        try
+        {
+            int unlock = 0;
+            if (Native.Ioctl(master, K.TIOCSPTLCK, (nint)(&unlock)) < 0) throw Sys.Fail("ioctl(TIOCSPTLCK)", root + "/dev/ptmx");
+            int number = 0;
+            if (Native.Ioctl(master, K.TIOCGPTN, (nint)(&number)) < 0) throw Sys.Fail("ioctl(TIOCGPTN)", root + "/dev/ptmx");
+            int slave = Sys.Open($"{root}/dev/pts/{number}", K.O_RDWR | K.O_NOCTTY);
+            int socket = FdPassing.ConnectUnix(consoleSocket);
+            try { FdPassing.SendFd(socket, master, Encoding.UTF8.GetBytes($"/dev/pts/{number}"), "console socket"); }
+            finally { Native.Close(socket); }
+            return slave;
+        }
+        finally
+        {
+            Native.Close(master);
+        }
+    }
+
+    private static int Track(List<int> fds, int fd)
+    {
+        fds.Add(fd);
+        return fd;
+    }
+}

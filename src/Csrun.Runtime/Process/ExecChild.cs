@@ -1,0 +1,259 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Csrun.Runtime.Linux;
+
+namespace Csrun.Runtime.Process;
+
+/// <summary>
+/// The raw half of `exec`, prepared in unmanaged memory before clone3 so the children allocate
+/// nothing (shared/notes/aot.md). The middle child turns non-dumpable (its /proc/PID/exe is the
+/// host binary: nothing in the container may open it, CVE-2019-5736), waits for the parent's go,
+/// joins every namespace of the container's init at once through its pidfd, and forks: the
+/// grandchild is born in the container's pid namespace. It takes the process's user, groups,
+/// capabilities, rlimits, umask, no_new_privs, terminal and cwd, closes the fds it must not
+/// leak, and execs. A failure is one frame (step, errno) on the sync socket; a successful exec
+/// closes the socket (close-on-exec), which is how the parent knows.
+/// </summary>
+public sealed unsafe class ExecChild : IDisposable
+{
+    public const int StepSync = 1, StepDumpable = 2, StepSetns = 3, StepFork = 4, StepSetsid = 5, StepTty = 6,
+        StepDup = 7, StepBounding = 8, StepKeepCaps = 9, StepSetgroups = 10, StepSetresgid = 11, StepSetresuid = 12,
+        StepCapset = 13, StepAmbient = 14, StepRlimit = 15, StepNoNewPrivs = 16, StepChdir = 17, StepCloseRange = 18,
+        StepExec = 19;
+
+    private const long SYS_chdir = 80, SYS_umask = 95, SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119,
+        SYS_setsid = 112, SYS_ioctl = 16, SYS_dup3 = 292, SYS_execve = 59, SYS_prctl = 157, SYS_close = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Plan
+    {
+        public int SyncFd, InitPidfd, NsFlags, TtyFd, PreserveFds, GroupCount, RlimitCount, NoNewPrivs, HasCaps, LastCap;
+        public uint Uid, Gid, Umask;
+        public int HasUmask;
+        public int WaitBeforeExec;
+        public byte* ReadyFrame;
+        public uint* Groups;
+        public ulong* Rlimits;      // (resource, soft, hard) triples
+        public ulong Bounding, Ambient;
+        public uint* CapHeader;
+        public uint* CapData;
+        public byte* Path, Cwd, ErrorFrame, PidFrame, ForkArgs;
+        public byte** Argv;
+        public byte** Envp;
+    }
+
+    private readonly Plan* _plan;
+    private readonly List<nint> _blocks = new();
+
+    public sealed class Settings
+    {
+        public required int SyncFd { get; init; }
+        public required int InitPidfd { get; init; }
+        public required int NamespaceFlags { get; init; }
+        public int TtyFd { get; init; } = -1;
+        public int PreserveFds { get; init; }
+        /// <summary>Stop before execve until the parent has moved the process into the cgroup
+        /// (a frozen cgroup would freeze it mid-setup otherwise).</summary>
+        public bool WaitBeforeExec { get; init; }
+        public required string Path { get; init; }
+        public required IReadOnlyList<string> Args { get; init; }
+        public required IReadOnlyList<string> Env { get; init; }
+        public required string Cwd { get; init; }
+        public uint Uid { get; init; }
+        public uint Gid { get; init; }
+        public uint? Umask { get; init; }
+        public IReadOnlyList<uint> Groups { get; init; } = Array.Empty<uint>();
+        public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> Rlimits { get; init; } = Array.Empty<(int, ulong, ulong)>();
+        public bool NoNewPrivs { get; init; }
+        public Security.Capabilities? Capabilities { get; init; }
+    }
+
+    public ExecChild(Settings s)
+    {
+        _plan = (Plan*)Alloc(sizeof(Plan));
+        var p = _plan;
+        p->SyncFd = s.SyncFd;
+        p->InitPidfd = s.InitPidfd;
+        p->NsFlags = s.NamespaceFlags;
+        p->TtyFd = s.TtyFd;
+        p->PreserveFds = s.PreserveFds;
+        p->Uid = s.Uid;
+        p->Gid = s.Gid;
+        p->HasUmask = s.Umask.HasValue ? 1 : 0;
+        p->WaitBeforeExec = s.WaitBeforeExec ? 1 : 0;
+        p->ReadyFrame = (byte*)Alloc(8);
+        BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(p->ReadyFrame, 4), 1);
+        p->ReadyFrame[4] = SyncMessage.ReadyToExec;
+        p->Umask = s.Umask ?? 0;
+        p->GroupCount = s.Groups.Count;
+        p->Groups = (uint*)Alloc(sizeof(uint) * Math.Max(1, s.Groups.Count));
+        for (int i = 0; i < s.Groups.Count; i++) p->Groups[i] = s.Groups[i];
+        p->RlimitCount = s.Rlimits.Count;
+        p->Rlimits = (ulong*)Alloc(sizeof(ulong) * 3 * Math.Max(1, s.Rlimits.Count));
+        for (int i = 0; i < s.Rlimits.Count; i++)
+        {
+            p->Rlimits[3 * i] = (ulong)s.Rlimits[i].Resource;
+            p->Rlimits[3 * i + 1] = s.Rlimits[i].Soft;
+            p->Rlimits[3 * i + 2] = s.Rlimits[i].Hard;
+        }
+        p->NoNewPrivs = s.NoNewPrivs ? 1 : 0;
+        p->HasCaps = s.Capabilities is null ? 0 : 1;
+        p->LastCap = Security.Capabilities.LastCap();
+        p->CapHeader = (uint*)Alloc(8);
+        p->CapData = (uint*)Alloc(24);
+        if (s.Capabilities is { } c)
+        {
+            p->Bounding = c.Bounding;
+            p->Ambient = c.Ambient;
+            p->CapHeader[0] = 0x20080522;
+            p->CapData[0] = (uint)c.Effective; p->CapData[1] = (uint)c.Permitted; p->CapData[2] = (uint)c.Inheritable;
+            p->CapData[3] = (uint)(c.Effective >> 32); p->CapData[4] = (uint)(c.Permitted >> 32); p->CapData[5] = (uint)(c.Inheritable >> 32);
+        }
+        p->Path = Copy(Sys.Z(s.Path));
+        p->Cwd = Copy(Sys.Z(s.Cwd));
+        p->Argv = StringArray(s.Args);
+        p->Envp = StringArray(s.Env);
+        p->ErrorFrame = (byte*)Alloc(16);
+        BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(p->ErrorFrame, 4), 9);
+        p->ErrorFrame[4] = SyncMessage.ChildError;
+        p->PidFrame = (byte*)Alloc(16);
+        BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(p->PidFrame, 4), 5);
+        p->PidFrame[4] = SyncMessage.ChildPid;
+        p->ForkArgs = (byte*)Alloc(88);
+        *(ulong*)p->ForkArgs = K.CLONE_PARENT;
+    }
+
+    public void RunInChild() => Run(_plan);
+
+    private static long Sys3(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) => RawNative.Syscall(n, a, b, c, d, e, 0);
+
+    private static void Run(Plan* p)
+    {
+        if (Sys3(SYS_prctl, K.PR_SET_DUMPABLE, 0) < 0) Fail(p, StepDumpable);
+        byte go = 0;
+        nint n;
+        do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
+        if (n != 1) RawNative.Exit(1);
+
+        if (Sys3(Native.SYS_setns, p->InitPidfd, p->NsFlags) < 0) Fail(p, StepSetns);
+        long child = Sys3(Native.SYS_clone3, (long)p->ForkArgs, 88);
+        if (child < 0) Fail(p, StepFork);
+        if (child > 0)
+        {
+            *(int*)(p->PidFrame + 5) = (int)child;
+            RawNative.Write(p->SyncFd, p->PidFrame, 9);
+            RawNative.Exit(0);
+        }
+
+        if (p->TtyFd >= 0)
+        {
+            if (Sys3(SYS_setsid) < 0) Fail(p, StepSetsid);
+            if (Sys3(SYS_ioctl, p->TtyFd, (long)K.TIOCSCTTY, 0) < 0) Fail(p, StepTty);
+            for (int fd = 0; fd < 3; fd++)
+                if (Sys3(SYS_dup3, p->TtyFd, fd, 0) < 0) Fail(p, StepDup);
+            if (p->TtyFd > 2) Sys3(SYS_close, p->TtyFd);
+        }
+
+        if (p->HasCaps != 0)
+        {
+            for (int cap = 0; cap <= p->LastCap; cap++)
+                if ((p->Bounding & (1UL << cap)) == 0 && Sys3(SYS_prctl, K.PR_CAPBSET_DROP, cap) < 0 && RawNative.Errno != Errno.EINVAL)
+                    Fail(p, StepBounding);
+            if (Sys3(SYS_prctl, K.PR_SET_KEEPCAPS, 1) < 0) Fail(p, StepKeepCaps);
+        }
+        if (Sys3(SYS_setgroups, p->GroupCount, (long)p->Groups) < 0 && (p->GroupCount > 0 || RawNative.Errno != Errno.EPERM))
+            Fail(p, StepSetgroups);
+        if (Sys3(SYS_setresgid, p->Gid, p->Gid, p->Gid) < 0) Fail(p, StepSetresgid);
+        if (Sys3(SYS_setresuid, p->Uid, p->Uid, p->Uid) < 0) Fail(p, StepSetresuid);
+        if (p->HasCaps != 0)
+        {
+            if (Sys3(Native.SYS_capset, (long)p->CapHeader, (long)p->CapData) < 0) Fail(p, StepCapset);
+            Sys3(SYS_prctl, K.PR_CAP_AMBIENT, K.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+            for (int cap = 0; cap < 64; cap++)
+                if ((p->Ambient & (1UL << cap)) != 0 && Sys3(SYS_prctl, K.PR_CAP_AMBIENT, K.PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && RawNative.Errno != Errno.EPERM)
+                    Fail(p, StepAmbient);
+        }
+        for (int i = 0; i < p->RlimitCount; i++)
+            if (Sys3(Native.SYS_prlimit64, 0, (long)p->Rlimits[3 * i], (long)(p->Rlimits + 3 * i + 1), 0) < 0) Fail(p, StepRlimit);
+        if (p->HasUmask != 0) Sys3(SYS_umask, p->Umask);
+        if (p->NoNewPrivs != 0 && Sys3(SYS_prctl, K.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) Fail(p, StepNoNewPrivs);
+        if (Sys3(SYS_chdir, (long)p->Cwd) < 0) Fail(p, StepChdir);
+        if (Sys3(Native.SYS_close_range, 3 + p->PreserveFds, uint.MaxValue, K.CLOSE_RANGE_CLOEXEC) < 0) Fail(p, StepCloseRange);
+        // The sync socket is close-on-exec: a successful execve closes it, a failed one reports.
+        if (p->SyncFd < 3 + p->PreserveFds) Fail(p, StepCloseRange);
+        if (p->WaitBeforeExec != 0)
+        {
+            RawNative.Write(p->SyncFd, p->ReadyFrame, 5);
+            do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
+            if (n != 1) RawNative.Exit(1);
+        }
+        Sys3(SYS_execve, (long)p->Path, (long)p->Argv, (long)p->Envp);
+        Fail(p, StepExec);
+    }
+
+    private static void Fail(Plan* p, int step)
+    {
+        int errno = RawNative.Errno;
+        *(int*)(p->ErrorFrame + 5) = step;
+        *(int*)(p->ErrorFrame + 9) = errno;
+        RawNative.Write(p->SyncFd, p->ErrorFrame, 13);
+        RawNative.Exit(127);
+    }
+
+    public static string Describe(ReadOnlySpan<byte> payload, string path, string cwd)
+    {
+        int step = BinaryPrimitives.ReadInt32LittleEndian(payload);
+        int errno = BinaryPrimitives.ReadInt32LittleEndian(payload.Slice(4));
+        string what = step switch
+        {
+            StepDumpable => "prctl(PR_SET_DUMPABLE)",
+            StepSetns => "setns (joining the container's namespaces)",
+            StepFork => "clone3 (into the container's pid namespace)",
+            StepSetsid => "setsid",
+            StepTty => "ioctl(TIOCSCTTY)",
+            StepDup => "dup3 (terminal)",
+            StepBounding => "prctl(PR_CAPBSET_DROP)",
+            StepKeepCaps => "prctl(PR_SET_KEEPCAPS)",
+            StepSetgroups => "setgroups",
+            StepSetresgid => "setresgid",
+            StepSetresuid => "setresuid",
+            StepCapset => "capset",
+            StepAmbient => "prctl(PR_CAP_AMBIENT_RAISE)",
+            StepRlimit => "prlimit64",
+            StepNoNewPrivs => "prctl(PR_SET_NO_NEW_PRIVS)",
+            StepChdir => $"chdir {cwd}",
+            StepCloseRange => "close_range",
+            StepExec => $"exec {path}",
+            _ => $"exec child step {step}",
+        };
+        return $"{what}: {SyscallException.Describe(errno)}";
+    }
+
+    private byte* Copy(byte[] z)
+    {
+        byte* copy = (byte*)Alloc(z.Length);
+        z.CopyTo(new Span<byte>(copy, z.Length));
+        return copy;
+    }
+
+    private byte** StringArray(IReadOnlyList<string> items)
+    {
+        var array = (byte**)Alloc(sizeof(byte*) * (items.Count + 1));
+        for (int i = 0; i < items.Count; i++) array[i] = Copy(Sys.Z(items[i]));
+        array[items.Count] = null;
+        return array;
+    }
+
+    private void* Alloc(int size)
+    {
+        void* p = NativeMemory.AllocZeroed((nuint)size);
+        _blocks.Add((nint)p);
+        return p;
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _blocks) NativeMemory.Free((void*)b);
+        _blocks.Clear();
+    }
+}

@@ -1,0 +1,102 @@
+using Csrun.Cli;
+using Csrun.Runtime.Linux;
+using Csrun.Runtime.Process;
+using Csrun.Runtime.Spec;
+using Csrun.Runtime.State;
+
+namespace Csrun.Commands;
+
+/// <summary>`exec`: a process from --process FILE, or the container's own process spec with the
+/// command line and flags applied, as runc builds it.</summary>
+public static class ExecCommand
+{
+    public static int Run(Invocation inv)
+    {
+        string id = inv.Id();
+        var line = inv.Line;
+        if (line.Value("apparmor") is { Length: > 0 } && !File.Exists("/sys/kernel/security/apparmor/profiles"))
+            throw new UsageException("--apparmor: AppArmor is not enabled on this host");
+        if (line.Value("process-label") is { Length: > 0 } && !File.Exists("/sys/fs/selinux/enforce"))
+            throw new UsageException("--process-label: SELinux is not enabled on this host");
+        int preserveFds = 0;
+        if (line.Value("preserve-fds") is { } pf && (!int.TryParse(pf, out preserveFds) || preserveFds < 0))
+            throw new UsageException($"invalid value \"{pf}\" for flag --preserve-fds: must be a non-negative number");
+
+        var state = inv.Store.Load(id);
+        var process = BuildProcess(line, state);
+        foreach (var warning in SpecValidator.ValidateProcess(process)) inv.Log.Warn(warning);
+
+        var started = new ContainerExecutor(inv.Store).Exec(new ContainerExecutor.Options
+        {
+            Id = id,
+            Process = process,
+            PidFile = line.Value("pid-file"),
+            ConsoleSocket = line.Value("console-socket"),
+            IgnorePaused = line.Has("ignore-paused"),
+            PreserveFds = preserveFds,
+        });
+        if (line.Has("detach"))
+        {
+            Sys.Close(started.PidFd);
+            return 0;
+        }
+        using var forwarding = SignalForwarding.To(started.Pid);
+        int status = Sys.WaitPidfd(started.PidFd);
+        Sys.Close(started.PidFd);
+        return status;
+    }
+
+    private static SpecProcess BuildProcess(CommandLine line, ContainerState state)
+    {
+        if (line.Value("process") is { } file)
+        {
+            if (line.Args.Count > 1) throw new UsageException("exec: give the command in --process or on the command line, not both");
+            return SpecLoader.ParseProcess(SpecLoader.ReadFile(file), file);
+        }
+        if (line.Args.Count < 2) throw new UsageException("exec: a command is required: csrun exec [options] <container-id> <command> [args...]");
+        var base_ = state.Process ?? new SpecProcess();
+        var p = new SpecProcess
+        {
+            Args = line.Args.Skip(1).ToList(),
+            Env = new List<string>(base_.Env ?? new()),
+            Cwd = line.Value("cwd") ?? base_.Cwd,
+            User = new SpecUser
+            {
+                Uid = base_.User?.Uid ?? 0,
+                Gid = base_.User?.Gid ?? 0,
+                Umask = base_.User?.Umask,
+                AdditionalGids = base_.User?.AdditionalGids is { } gids ? new List<uint>(gids) : null,
+            },
+            Capabilities = base_.Capabilities is { } c
+                ? new LinuxCapabilities
+                {
+                    Bounding = c.Bounding?.ToList(), Effective = c.Effective?.ToList(), Inheritable = c.Inheritable?.ToList(),
+                    Permitted = c.Permitted?.ToList(), Ambient = c.Ambient?.ToList(),
+                }
+                : null,
+            Rlimits = base_.Rlimits,
+            NoNewPrivileges = base_.NoNewPrivileges || line.Has("no-new-privs"),
+            Terminal = line.Has("tty"),
+            OomScoreAdj = base_.OomScoreAdj,
+        };
+        foreach (var e in line.Values("env")) p.Env!.Add(e);
+        if (line.Value("user") is { } user)
+        {
+            var parts = user.Split(':');
+            if (!uint.TryParse(parts[0], out uint uid) || (parts.Length > 1 && !uint.TryParse(parts[1], out _)) || parts.Length > 2)
+                throw new UsageException($"--user {user}: expected <uid>[:<gid>] with numbers");
+            p.User.Uid = uid;
+            p.User.Gid = parts.Length > 1 ? uint.Parse(parts[1]) : 0;
+        }
+        foreach (var g in line.Values("additional-gids"))
+            (p.User.AdditionalGids ??= new()).Add(uint.TryParse(g, out uint gid) ? gid : throw new UsageException($"--additional-gids {g}: expected a number"));
+        foreach (var cap in line.Values("cap"))
+        {
+            p.Capabilities ??= new LinuxCapabilities();
+            (p.Capabilities.Bounding ??= new()).Add(cap);
+            (p.Capabilities.Effective ??= new()).Add(cap);
+            (p.Capabilities.Permitted ??= new()).Add(cap);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using Csrun.IntegrationTests.Harness;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Csrun.IntegrationTests.Tests;
+
+/// <summary>`exec` into a running container: namespaces, cgroup, user, environment, exit codes,
+/// detached processes with pid files, and the refusals (stopped, paused, missing).</summary>
+[Trait("Category", "Exec")]
+public sealed class ExecTests(ITestOutputHelper output)
+{
+    private static (Sandbox, string, int) Running(ITestOutputHelper output, Action<Bundle>? patch = null)
+    {
+        var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("sleep", "1000");
+        patch?.Invoke(b);
+        string id = sb.NewId();
+        sb.CreateAndStart(b, id);
+        int pid = sb.StateJson(id)["pid"]!.GetValue<int>();
+        return (sb, id, pid);
+    }
+
+    [Fact]
+    public void Exec_Joins_Every_Namespace_Of_The_Container()
+    {
+        var (sb, id, pid) = Running(output);
+        using var _ = sb;
+        var r = sb.Exec("exec", id, "sh", "-c", "for n in pid mnt net ipc uts cgroup; do readlink /proc/self/ns/$n; done").AssertSuccess();
+        var inside = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var expected = new[] { "pid", "mnt", "net", "ipc", "uts", "cgroup" }
+            .Select(n => new FileInfo($"/proc/{pid}/ns/{n}").LinkTarget!).ToArray();
+        Assert.Equal(expected, inside);
+        // and the container's cgroup
+        var cg = sb.Exec("exec", id, "cat", "/proc/self/cgroup").AssertSuccess().Stdout;
+        Assert.Equal(File.ReadAllText($"/proc/{pid}/cgroup").Trim().Split('\n').Length, cg.Trim().Split('\n').Length);
+    }
+
+    [Fact]
+    public void Exec_Exit_Codes_Propagate()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        Assert.Equal(0, sb.Exec("exec", id, "true").ExitCode);
+        Assert.Equal(3, sb.Exec("exec", id, "sh", "-c", "exit 3").ExitCode);
+        Assert.Equal(137, sb.Exec("exec", id, "sh", "-c", "kill -9 $$").ExitCode);
+    }
+
+    [Fact]
+    public void Exec_User_Env_Cwd_And_Stdio()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        var r = sb.Exec("exec", "--user", "1000:1000", "--env", "GREETING=hello", "--cwd", "/tmp", id,
+            "sh", "-c", "id -u; id -g; echo $GREETING; pwd; echo err >&2").AssertSuccess();
+        Assert.Equal(new[] { "1000", "1000", "hello", "/tmp" }, r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("err", r.Stderr.Trim());
+        // the command's own flags are not csrun's
+        Assert.Equal("x", sb.Exec("exec", id, "sh", "-c", "echo x").AssertSuccess().Stdout.Trim());
+    }
+
+    [Fact]
+    public void Exec_Process_File()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        string file = Path.Combine(sb.BaseDir, "process.json");
+        File.WriteAllText(file, new JsonObject
+        {
+            ["terminal"] = false,
+            ["user"] = new JsonObject { ["uid"] = 65534, ["gid"] = 65534 },
+            ["args"] = new JsonArray("sh", "-c", "id -u; echo $ONLY"),
+            ["env"] = new JsonArray("PATH=/bin:/usr/bin", "ONLY=from-file"),
+            ["cwd"] = "/",
+        }.ToJsonString());
+        var r = sb.Exec("exec", "--process", file, id).AssertSuccess();
+        Assert.Equal(new[] { "65534", "from-file" }, r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Exec_Detached_Writes_Pid_File_And_Joins_The_Cgroup()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        string pidFile = Path.Combine(sb.BaseDir, "exec.pid");
+        sb.Exec("exec", "--detach", "--pid-file", pidFile, id, "sleep", "1000").AssertSuccess();
+        string text = File.ReadAllText(pidFile);
+        Assert.Matches("^[0-9]+$", text);
+        int pid = int.Parse(text);
+        Assert.True(Directory.Exists($"/proc/{pid}"));
+        var ps = JsonNode.Parse(sb.Exec("ps", "--format", "json", id).AssertSuccess().Stdout)!.AsArray();
+        Assert.Contains(pid, ps.Select(n => n!.GetValue<int>()));
+        sb.Delete(id, force: true).AssertSuccess();
+        for (int i = 0; i < 200 && Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "); i++)
+            Thread.Sleep(10);
+        Assert.True(!Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), "exec'd process survived delete --force");
+    }
+
+    [Fact]
+    public void Exec_Capabilities_Follow_The_Container_And_Cap_Adds()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        string Eff(params string[] extra) => sb.Exec(["exec", .. extra, id, "sh", "-c", "grep CapEff /proc/self/status"]).AssertSuccess().Stdout.Split('\t').Last().Trim();
+        ulong plain = Convert.ToUInt64(Eff(), 16);
+        ulong withAdmin = Convert.ToUInt64(Eff("--cap", "CAP_SYS_ADMIN"), 16);
+        Assert.Equal(0UL, plain & (1UL << 21));
+        Assert.Equal(1UL << 21, withAdmin & (1UL << 21));
+    }
+
+    [Fact]
+    public void Exec_Refusals()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        ErrorAssert.CleanError(sb, ["exec", "no-such-" + id, "true"], "does not exist");
+        ErrorAssert.CleanError(sb, ["exec", id, "no-such-binary"], "executable file not found");
+        sb.Exec("pause", id).AssertSuccess();
+        ErrorAssert.CleanError(sb, ["exec", id, "true"], "paused");
+        Assert.Equal(0, sb.Exec("exec", "--ignore-paused", "--detach", id, "true").ExitCode);
+        sb.Exec("resume", id).AssertSuccess();
+        sb.Kill(id, "KILL").AssertSuccess();
+        sb.WaitForStatus(id, "stopped");
+        ErrorAssert.CleanError(sb, ["exec", id, "true"], "container not running");
+    }
+
+    [Fact]
+    [Trait("Category", "Stress")]
+    public void Exec_Never_Hangs()
+    {
+        var (sb, id, _) = Running(output);
+        using var __ = sb;
+        int cycles = int.TryParse(Environment.GetEnvironmentVariable("CSRUN_HANG_CYCLES"), out int n) && n > 0 ? Math.Min(n, 100) : 100;
+        for (int i = 0; i < cycles; i++)
+            Assert.Equal(0, sb.Exec(new RunOptions { Timeout = TimeSpan.FromSeconds(30) }, "exec", id, "true").ExitCode);
+    }
+}
