@@ -74,6 +74,8 @@ public static class Program
             "list" => InfoCommands.List(inv),
             "spec" => InfoCommands.Spec(inv),
             "exec" => ExecCommand.Run(inv),
+            "features" => FeaturesCommand.Run(inv),
+            "events" => EventsCommand.Run(inv),
             "pause" => CgroupCommands.Pause(inv),
             "resume" => CgroupCommands.Resume(inv),
             "ps" => CgroupCommands.Ps(inv),

@@ -238,7 +238,8 @@ public sealed class CgroupV1Manager : CgroupFsManager
     public override bool IsFrozen()
     {
         if (!Paths.TryGetValue("freezer", out var dir)) return false;
-        try { return File.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() == "FROZEN"; }
+        // FREEZING: asked to freeze, and a task (a new exec, say) is not frozen yet: still paused.
+        try { return File.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() is "FROZEN" or "FREEZING"; }
         catch (IOException) { return false; }
     }
 }

@@ -9,11 +9,8 @@ public static unsafe class Bpf
     private const int BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8;
     private const uint BPF_PROG_TYPE_CGROUP_DEVICE = 15, BPF_CGROUP_DEVICE = 6, BPF_F_ALLOW_MULTI = 2;
 
-    public static void AttachDeviceProgram(ulong[] program, string cgroupDir)
+    private static int Load(ulong[] program, byte* attr, byte* log, int logSize)
     {
-        byte* attr = stackalloc byte[128];
-        byte* log = stackalloc byte[4096];
-        int progFd;
         fixed (ulong* insns = program)
         fixed (byte* license = "Apache\0"u8)
         {
@@ -22,17 +19,31 @@ public static unsafe class Bpf
             *(uint*)(attr + 4) = (uint)program.Length;
             *(ulong*)(attr + 8) = (ulong)insns;
             *(ulong*)(attr + 16) = (ulong)license;
-            *(uint*)(attr + 24) = 1;         // log_level: tell us why on failure
-            *(uint*)(attr + 28) = 4096;
-            *(ulong*)(attr + 32) = (ulong)log;
-            log[0] = 0;
-            progFd = (int)Native.Syscall(SYS_bpf, BPF_PROG_LOAD, (long)attr, 128, 0, 0, 0);
-            if (progFd < 0)
+            if (log is not null)
             {
-                int errno = Sys.LastErrno;
-                string verifier = Encoding.UTF8.GetString(log, new ReadOnlySpan<byte>(log, 4096).IndexOf((byte)0) is int n and >= 0 ? n : 0).Trim().Replace('\n', ' ');
-                throw new SyscallException("bpf(BPF_PROG_LOAD)", $"device filter for {cgroupDir}{(verifier.Length > 0 ? " (" + verifier + ")" : "")}", errno);
+                *(uint*)(attr + 24) = 1;
+                *(uint*)(attr + 28) = (uint)logSize;
+                *(ulong*)(attr + 32) = (ulong)log;
             }
+            return (int)Native.Syscall(SYS_bpf, BPF_PROG_LOAD, (long)attr, 128, 0, 0, 0);
+        }
+    }
+
+    public static void AttachDeviceProgram(ulong[] program, string cgroupDir)
+    {
+        byte* attr = stackalloc byte[128];
+        int progFd = Load(program, attr, null, 0);
+        if (progFd < 0)
+        {
+            // Again with the verifier's log, only to say why: with a log, a long program can
+            // overflow the buffer and fail with ENOSPC, so the first load runs without one.
+            int errno = Sys.LastErrno;
+            byte[] log = new byte[65536];
+            fixed (byte* l = log) Load(program, attr, l, log.Length);
+            int end = Array.IndexOf(log, (byte)0);
+            string verifier = Encoding.UTF8.GetString(log, 0, end < 0 ? log.Length : end).Trim();
+            string last = verifier.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+            throw new SyscallException("bpf(BPF_PROG_LOAD)", $"device filter for {cgroupDir}{(last.Length > 0 ? " (verifier: " + last + ")" : "")}", errno);
         }
         int cgroupFd = -1;
         try

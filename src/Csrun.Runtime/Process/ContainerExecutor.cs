@@ -50,27 +50,11 @@ public sealed class ContainerExecutor
             if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("container not running");
             string root = $"/proc/{state.InitPid}/root";
 
-            var env = new List<string>(process.Env ?? new());
-            if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
-            {
-                string? home = null;
-                try { home = PasswdFile.HomeOf(File.ReadLines(SecurePath.Join(root, "/etc/passwd")), process.User?.Uid ?? 0); }
-                catch (IOException) { }
-                env.Add("HOME=" + (home is { Length: > 0 } ? home : "/"));
-            }
+            var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, SecurePath.Join(root, "/etc/passwd"));
             string cwd = process.Cwd is { Length: > 0 } c ? c : "/";
             string path = ExecutableLookup.Find(process.Args![0], env, root, cwd);
 
-            Capabilities? caps = process.Capabilities is { } pc
-                ? new Capabilities
-                {
-                    Bounding = Capabilities.Mask(pc.Bounding, LinuxCapabilityNames.Lookup, "process.capabilities.bounding"),
-                    Effective = Capabilities.Mask(pc.Effective, LinuxCapabilityNames.Lookup, "process.capabilities.effective"),
-                    Inheritable = Capabilities.Mask(pc.Inheritable, LinuxCapabilityNames.Lookup, "process.capabilities.inheritable"),
-                    Permitted = Capabilities.Mask(pc.Permitted, LinuxCapabilityNames.Lookup, "process.capabilities.permitted"),
-                    Ambient = Capabilities.Mask(pc.Ambient, LinuxCapabilityNames.Lookup, "process.capabilities.ambient"),
-                }
-                : null;
+            var caps = Capabilities.FromSpec(process.Capabilities);
             var rlimits = new List<(int, ulong, ulong)>();
             foreach (var r in process.Rlimits ?? new())
                 rlimits.Add((Rlimits.Resources.TryGetValue(r.Type!, out int res) ? res : throw new ArgumentException($"process.rlimits: unknown rlimit type \"{r.Type}\""), r.Soft, r.Hard));

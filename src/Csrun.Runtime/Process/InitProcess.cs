@@ -79,17 +79,8 @@ public static unsafe class InitProcess
         if (process.OomScoreAdj is int oom)
             Sys.WriteFile("/proc/self/oom_score_adj", oom.ToString());
 
-        var env = BuildEnvironment(process);
-        var caps = process.Capabilities is { } c
-            ? new Capabilities
-            {
-                Bounding = Capabilities.Mask(c.Bounding, LinuxCapabilityNames.Lookup, "process.capabilities.bounding"),
-                Effective = Capabilities.Mask(c.Effective, LinuxCapabilityNames.Lookup, "process.capabilities.effective"),
-                Inheritable = Capabilities.Mask(c.Inheritable, LinuxCapabilityNames.Lookup, "process.capabilities.inheritable"),
-                Permitted = Capabilities.Mask(c.Permitted, LinuxCapabilityNames.Lookup, "process.capabilities.permitted"),
-                Ambient = Capabilities.Mask(c.Ambient, LinuxCapabilityNames.Lookup, "process.capabilities.ambient"),
-            }
-            : null;
+        var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
+        var caps = Capabilities.FromSpec(process.Capabilities);
 
         caps?.DropBounding();
         SwitchUser(process.User ?? new SpecUser(), caps is not null);
@@ -158,19 +149,6 @@ public static unsafe class InitProcess
         if (Native.SetResGid(user.Gid, user.Gid, user.Gid) < 0) throw Sys.Fail("setresgid", user.Gid.ToString());
         if (Native.SetResUid(user.Uid, user.Uid, user.Uid) < 0) throw Sys.Fail("setresuid", user.Uid.ToString());
         if (keepCaps) Sys.Prctl(K.PR_SET_KEEPCAPS, 0, "PR_SET_KEEPCAPS");
-    }
-
-    private static List<string> BuildEnvironment(SpecProcess process)
-    {
-        var env = new List<string>(process.Env ?? new());
-        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
-        {
-            string? home = null;
-            try { home = PasswdFile.HomeOf(File.ReadLines("/etc/passwd"), process.User?.Uid ?? 0); }
-            catch (IOException) { }
-            env.Add("HOME=" + (home is { Length: > 0 } ? home : "/"));
-        }
-        return env;
     }
 
     /// <summary>Blocks until `start` opens exec.fifo; returns the fifo open for writing.</summary>

@@ -28,6 +28,9 @@ public static class UnsupportedFeatures
             var options = MountOptions.Parse(mounts[i].Options, mounts[i].Type);
             if (options.IdMap || mounts[i].UidMappings is { Count: > 0 }) Refuse($"mounts[{i}]", "idmapped mounts");
             if (options.TmpCopyUp) Refuse($"mounts[{i}].options", "tmpcopyup");
+            foreach (var option in mounts[i].Options ?? new())
+                if (MountOptionNames.RecursiveAttributes.Contains(option))
+                    Refuse($"mounts[{i}].options", $"recursive mount attributes (\"{option}\")");
         }
     }
 

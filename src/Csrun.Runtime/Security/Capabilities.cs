@@ -14,6 +14,16 @@ public sealed unsafe class Capabilities
     public ulong Permitted { get; init; }
     public ulong Ambient { get; init; }
 
+    /// <summary>process.capabilities as bit masks; null when the spec leaves capabilities alone.</summary>
+    public static Capabilities? FromSpec(Csrun.Runtime.Spec.LinuxCapabilities? c) => c is null ? null : new Capabilities
+    {
+        Bounding = Mask(c.Bounding, Csrun.Runtime.Spec.LinuxCapabilityNames.Lookup, "process.capabilities.bounding"),
+        Effective = Mask(c.Effective, Csrun.Runtime.Spec.LinuxCapabilityNames.Lookup, "process.capabilities.effective"),
+        Inheritable = Mask(c.Inheritable, Csrun.Runtime.Spec.LinuxCapabilityNames.Lookup, "process.capabilities.inheritable"),
+        Permitted = Mask(c.Permitted, Csrun.Runtime.Spec.LinuxCapabilityNames.Lookup, "process.capabilities.permitted"),
+        Ambient = Mask(c.Ambient, Csrun.Runtime.Spec.LinuxCapabilityNames.Lookup, "process.capabilities.ambient"),
+    };
+
     /// <summary>Names to bits; a name the kernel does not know is an error that names it.</summary>
     public static ulong Mask(IEnumerable<string>? names, Func<string, int?> lookup, string jsonPath)
     {

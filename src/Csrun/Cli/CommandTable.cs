@@ -10,7 +10,6 @@ public sealed record CommandSpec(string Name, string ArgsUsage, string Summary, 
 /// "not implemented yet" answers all come from this table.</summary>
 public static class CommandTable
 {
-    private const string CgroupsIssue = "it comes with cgroup resource management";
 
     public static readonly FlagSpec[] GlobalFlags =
     {
@@ -125,8 +124,13 @@ public static class CommandTable
             new("mem-bw-schema", true, "The string of Intel RDT/MBA memory bandwidth schema", NotYet: "Intel RDT is not supported yet"),
             Help,
         }),
-        new("events", "<container-id>", "display container events such as OOM notifications, cpu, memory, and IO usage statistics", 1, 1, new[] { Help }, CgroupsIssue),
-        new("features", "", "show the enabled features", 0, 0, new[] { Help }, "it comes with the seccomp compiler, which fills in what it reports"),
+        new("events", "<container-id>", "display container events such as OOM notifications, cpu, memory, and IO usage statistics", 1, 1, new FlagSpec[]
+        {
+            new("interval", true, "set the stats collection interval (default: 5s)"),
+            new("stats", false, "display the container's stats then exit"),
+            Help,
+        }),
+        new("features", "", "show the enabled features", 0, 0, new[] { Help }),
         new("checkpoint", "<container-id>", "checkpoint a running container", 1, 1, new[] { Help }, "CRIU support is not built"),
         new("restore", "<container-id>", "restore a container from a previous checkpoint", 1, 1, new[] { Help }, "CRIU support is not built"),
         new("help", "[command]", "shows a list of commands or help for one command", 0, 1, Array.Empty<FlagSpec>()),

@@ -3,6 +3,7 @@ using Csrun.Runtime.Linux;
 using Csrun.Runtime.Process;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
+using Csrun.Runtime.Terminal;
 
 namespace Csrun.Commands;
 
@@ -26,12 +27,14 @@ public static class ExecCommand
         var process = BuildProcess(line, state);
         foreach (var warning in SpecValidator.ValidateProcess(process)) inv.Log.Warn(warning);
 
+        // A terminal and no --console-socket: csrun receives the pty itself and proxies it (runc).
+        using var console = ConsoleSocketListener.ForForeground(process.Terminal, line.Value("console-socket"), line.Has("detach"));
         var started = new ContainerExecutor(inv.Store).Exec(new ContainerExecutor.Options
         {
             Id = id,
             Process = process,
             PidFile = line.Value("pid-file"),
-            ConsoleSocket = line.Value("console-socket"),
+            ConsoleSocket = line.Value("console-socket") ?? console?.Path,
             IgnorePaused = line.Has("ignore-paused"),
             PreserveFds = preserveFds,
         });
@@ -40,8 +43,22 @@ public static class ExecCommand
             Sys.Close(started.PidFd);
             return 0;
         }
+        TtyProxy? tty = null;
+        try
+        {
+            if (console is not null) tty = TtyProxy.Attach(console.ReceiveMaster());
+            console?.Dispose();
+        }
+        catch
+        {
+            Sys.PidfdSendSignal(started.PidFd, K.SIGKILL);
+            Sys.WaitPidfd(started.PidFd);
+            Sys.Close(started.PidFd);
+            throw;
+        }
         using var forwarding = SignalForwarding.To(started.Pid);
-        int status = Sys.WaitPidfd(started.PidFd);
+        int status;
+        using (tty) status = tty?.Run(started.PidFd) ?? Sys.WaitPidfd(started.PidFd);
         Sys.Close(started.PidFd);
         return status;
     }

@@ -4,6 +4,7 @@ using Csrun.Runtime.Linux;
 using Csrun.Runtime.Process;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
+using Csrun.Runtime.Terminal;
 
 namespace Csrun.Commands;
 
@@ -31,16 +32,24 @@ public static class LifecycleCommands
     /// delete the container, exiting with its status (128 + signal when killed).</summary>
     public static int Run(Invocation inv)
     {
-        var (options, spec) = Prepare(inv);
+        // A terminal and no --console-socket: csrun receives the pty itself and proxies it (runc).
+        ConsoleSocketListener? console = null;
+        var (options, spec) = Prepare(inv, spec =>
+            (console = ConsoleSocketListener.ForForeground(spec.Process?.Terminal == true, null, inv.Line.Has("detach")))?.Path);
+        using var _ = console;
         var ops = new ContainerOperations(inv.Store);
         var created = Creator(inv).Create(options, spec);
+        TtyProxy? tty = null;
         try
         {
+            if (console is not null) tty = TtyProxy.Attach(console.ReceiveMaster());
+            console?.Dispose();
             ops.ReleaseInit(created.State);
             ops.RunPoststart(created.State);
         }
         catch
         {
+            tty?.Dispose();
             ops.Destroy(created.State);
             Sys.Close(created.PidFd);
             throw;
@@ -53,7 +62,8 @@ public static class LifecycleCommands
         // Signals sent to a foreground run go to the container, as with runc; csrun stays to
         // wait and clean up. (Registering starts .NET's signal thread: fine, the clone is done.)
         using var forwarding = SignalForwarding.To(created.Pid);
-        int status = Sys.WaitPidfd(created.PidFd);
+        int status;
+        using (tty) status = tty?.Run(created.PidFd) ?? Sys.WaitPidfd(created.PidFd);
         Sys.Close(created.PidFd);
         if (!inv.Line.Has("keep"))
         {
@@ -64,7 +74,8 @@ public static class LifecycleCommands
         return status;
     }
 
-    private static (CreateOptions, RuntimeSpec) Prepare(Invocation inv)
+    /// <param name="ownConsoleSocket">Without --console-socket: a socket path of csrun's own, or null.</param>
+    private static (CreateOptions, RuntimeSpec) Prepare(Invocation inv, Func<RuntimeSpec, string?>? ownConsoleSocket = null)
     {
         string id = inv.Id();
         string bundle = inv.Line.Value("bundle") is { Length: > 0 } b ? b : Directory.GetCurrentDirectory();
@@ -83,7 +94,7 @@ public static class LifecycleCommands
             Id = id,
             Bundle = bundle,
             PidFile = inv.Line.Value("pid-file"),
-            ConsoleSocket = inv.Line.Value("console-socket"),
+            ConsoleSocket = inv.Line.Value("console-socket") ?? ownConsoleSocket?.Invoke(spec),
             NoPivot = inv.Line.Has("no-pivot"),
             NoNewKeyring = inv.Line.Has("no-new-keyring"),
             PreserveFds = preserveFds,

@@ -1,0 +1,35 @@
+using Csrun.Cli;
+using Csrun.Runtime.Process;
+using Csrun.Runtime.Spec;
+
+namespace Csrun.Commands;
+
+/// <summary>`features`: what this csrun implements, in the runtime-spec features format. It
+/// lists only what csrun applies: settings it refuses are reported as disabled.</summary>
+public static class FeaturesCommand
+{
+    public static int Run(Invocation inv)
+    {
+        var features = new RuntimeFeatures
+        {
+            OciVersionMin = "1.0.0",
+            OciVersionMax = SpecDefaults.OciVersion,
+            Hooks = new() { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" },
+            MountOptions = MountOptionNames.All.Where(o => !MountOptionNames.Extensions.Contains(o) && !MountOptionNames.RecursiveAttributes.Contains(o)).ToList(),
+            Linux = new LinuxFeatures
+            {
+                Namespaces = NamespacePlan.Flags.Keys.ToList(),
+                Capabilities = LinuxCapabilityNames.All.ToList(),
+                Cgroup = new CgroupFeatures { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = true },
+                Seccomp = new SeccompFeatures { Enabled = false },
+                Apparmor = new EnabledFeature { Enabled = false },
+                Selinux = new EnabledFeature { Enabled = false },
+                IntelRdt = new IntelRdtFeatures { Enabled = false },
+                MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
+                NetDevices = new EnabledFeature { Enabled = false },
+            },
+        };
+        Output.Out(SpecWriter.ToJson(features) + "\n");
+        return 0;
+    }
+}
