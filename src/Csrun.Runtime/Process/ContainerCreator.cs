@@ -181,7 +181,7 @@ public sealed class ContainerCreator
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
                 WaitFor(channel, child, pidfd, SyncMessage.RunHooks);
-                byte[] hookState = JsonSerializer.SerializeToUtf8Bytes(config.HookState, StateJsonContext.Default.SpecState);
+                byte[] hookState = JsonSerializer.SerializeToUtf8Bytes(config.HookState, HookStateJsonContext.Default.SpecState);
                 HookRunner.RunAll("prestart", hooks.Prestart, hookState);
                 HookRunner.RunAll("createRuntime", hooks.CreateRuntime, hookState);
                 channel.Send(SyncMessage.HooksDone, ReadOnlySpan<byte>.Empty);

@@ -44,7 +44,7 @@ public sealed class ContainerOperations
     }
 
     private static byte[] HookStateJson(ContainerState state, int pid, string status) =>
-        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ContainerCreator.HookState(state, pid, status), StateJsonContext.Default.SpecState);
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ContainerCreator.HookState(state, pid, status), HookStateJsonContext.Default.SpecState);
 
     /// <summary>Warnings from poststop hooks: delete goes on, the caller logs them.</summary>
     public List<string> Warnings { get; } = new();

@@ -179,7 +179,7 @@ public static unsafe class InitProcess
     {
         var state = config.HookState ?? new Csrun.Runtime.State.SpecState();
         state.Status = status;
-        return JsonSerializer.SerializeToUtf8Bytes(state, Csrun.Runtime.State.StateJsonContext.Default.SpecState);
+        return JsonSerializer.SerializeToUtf8Bytes(state, Csrun.Runtime.State.HookStateJsonContext.Default.SpecState);
     }
 
     private static void Exec(string path, List<string> args, List<string> env)

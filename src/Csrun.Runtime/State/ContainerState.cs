@@ -60,3 +60,8 @@ public sealed class SpecState
 [JsonSerializable(typeof(SpecState))]
 [JsonSerializable(typeof(List<SpecState>))]
 public partial class StateJsonContext : JsonSerializerContext { }
+
+/// <summary>The state as hooks get it on stdin: one line, as runc writes it.</summary>
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SpecState))]
+public partial class HookStateJsonContext : JsonSerializerContext { }

@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using Csrun.IntegrationTests.Harness;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Csrun.IntegrationTests.Tests;
+
+/// <summary>OCI hooks: each kind runs at its moment, in its namespaces, with the state on stdin;
+/// failures and timeouts fail the operation (poststop only warns).</summary>
+[Trait("Category", "Hooks")]
+public sealed class HookTests(ITestOutputHelper output)
+{
+    /// <summary>A hook that appends "kind status pid-namespace" and its stdin to a log file.</summary>
+    private static JsonObject Recorder(string log, string kind) => new()
+    {
+        ["path"] = "/bin/sh",
+        ["args"] = new JsonArray("sh", "-c", $"s=$(cat); echo \"{kind} $(readlink /proc/self/ns/mnt) $s\" >> {log}"),
+    };
+
+    [Fact]
+    [Trait("Runtime", "csrun-only")]
+    public void Every_Hook_Kind_Runs_In_Order_With_The_State()
+    {
+        using var sb = new Sandbox(output);
+        string log = Path.Combine(sb.BaseDir, "hooks.log");
+        Bundle b = sb.NewBundle("sh", "-c", "sleep 0.2");
+        b.Config["hooks"] = new JsonObject
+        {
+            ["prestart"] = new JsonArray(Recorder(log, "prestart")),
+            ["createRuntime"] = new JsonArray(Recorder(log, "createRuntime")),
+            ["createContainer"] = new JsonArray(Recorder(log, "createContainer")),
+            ["poststart"] = new JsonArray(Recorder(log, "poststart")),
+            ["poststop"] = new JsonArray(Recorder(log, "poststop")),
+        };
+        string id = sb.NewId();
+        sb.Create(b, id).AssertSuccess();
+        int pid = sb.StateJson(id)["pid"]!.GetValue<int>();
+        sb.Start(id).AssertSuccess();
+        sb.WaitForStatus(id, "stopped");
+        sb.Delete(id).AssertSuccess();
+
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(new[] { "prestart", "createRuntime", "createContainer", "poststart", "poststop" }, lines.Select(l => l.Split(' ')[0]));
+        string hostMnt = new FileInfo("/proc/self/ns/mnt").LinkTarget!;
+        // createRuntime runs in the runtime's namespaces, createContainer in the container's.
+        Assert.Equal(hostMnt, lines[1].Split(' ')[1]);
+        Assert.NotEqual(hostMnt, lines[2].Split(' ')[1]);
+        foreach (var line in lines)
+        {
+            var state = JsonNode.Parse(line.Substring(line.IndexOf('{')))!;
+            Assert.Equal(id, state["id"]!.GetValue<string>());
+            Assert.Equal(b.Dir, state["bundle"]!.GetValue<string>());
+        }
+        var statuses = lines.Select(l => JsonNode.Parse(l.Substring(l.IndexOf('{')))!["status"]!.GetValue<string>()).ToArray();
+        Assert.Equal(new[] { "creating", "creating", "creating", "running", "stopped" }, statuses);
+        Assert.Equal(pid, JsonNode.Parse(lines[0].Substring(lines[0].IndexOf('{')))!["pid"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Failing_Prestart_Hook_Fails_Create_And_Leaves_Nothing()
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("true");
+        b.Config["hooks"] = new JsonObject
+        {
+            ["prestart"] = new JsonArray(new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", "echo broken >&2; exit 3") }),
+        };
+        string id = sb.NewId();
+        var r = sb.Create(b, id).AssertFailure();
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
+    }
+
+    [Fact]
+    [Trait("Runtime", "csrun-only")]
+    public void Hook_Timeout_Kills_The_Hook_And_Fails_Create()
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("true");
+        b.Config["hooks"] = new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(new JsonObject { ["path"] = "/bin/sleep", ["args"] = new JsonArray("sleep", "60"), ["timeout"] = 1 }),
+        };
+        string id = sb.NewId();
+        var started = DateTime.UtcNow;
+        var r = sb.Create(b, id).AssertFailure();
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
+        Assert.Contains("timed out", r.Stderr);
+        Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
+    }
+
+    [Fact]
+    public void Failing_Poststop_Hook_Does_Not_Stop_Delete()
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("true");
+        b.Config["hooks"] = new JsonObject
+        {
+            ["poststop"] = new JsonArray(new JsonObject { ["path"] = "/bin/false" }),
+        };
+        string id = sb.NewId();
+        sb.CreateAndStart(b, id);
+        sb.WaitForStatus(id, "stopped");
+        sb.Delete(id).AssertSuccess();
+        Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
+    }
+
+    [Fact]
+    public void Non_Executable_Hook_Path_Fails_Create()
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("true");
+        b.Config["hooks"] = new JsonObject { ["prestart"] = new JsonArray(new JsonObject { ["path"] = "/etc/hostname" }) };
+        string id = sb.NewId();
+        sb.Create(b, id).AssertFailure();
+        Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
+    }
+}
