@@ -89,8 +89,10 @@ public static class ResourcePlanner
             if (line.StartsWith("a ", StringComparison.Ordinal)) line = "a";
             yield return new("devices", rule.Allow ? "devices.allow" : "devices.deny", line);
         }
+        // FIFOs ("p") are not devices to the kernel's device cgroup: only b and c get rules.
         foreach (var d in devices ?? Enumerable.Empty<LinuxDevice>())
-            yield return new("devices", "devices.allow", DeviceRule(d.Type == "u" ? "c" : d.Type, d.Major, d.Minor, "rwm"));
+            if (d.Type is "c" or "u" or "b")
+                yield return new("devices", "devices.allow", DeviceRule(d.Type == "u" ? "c" : d.Type, d.Major, d.Minor, "rwm"));
         foreach (var line in DefaultAllowedDevices)
             yield return new("devices", "devices.allow", line);
     }

@@ -51,6 +51,11 @@ public static unsafe class InitProcess
         var process = spec.Process!;
         // No PR_SET_PDEATHSIG: create exits while init waits for start. A parent that dies during
         // set-up is seen as a broken sync socket, and init exits then.
+        // exec.fifo is reopened through procfs once the rootfs is "/", where the container may
+        // have no /proc: keep a handle on this one. It is close-on-exec, and the container
+        // process never sees it.
+        int procFd = Sys.Open("/proc", K.O_PATH | K.O_DIRECTORY);
+
         var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths);
         bool hasMountNs = (spec.Linux?.Namespaces ?? new()).Any(n => n.Type == "mount");
         if (hasMountNs) rootfs.Prepare();
@@ -98,7 +103,7 @@ public static unsafe class InitProcess
         Sys.CloseRangeCloexec((uint)(3 + config.PreserveFds));
 
         channel.Send(SyncMessage.Ready, ReadOnlySpan<byte>.Empty);
-        int fifo = WaitForStart(config.FifoFd);
+        int fifo = WaitForStart(procFd, config.FifoFd);
         try
         {
             if (spec.Hooks?.StartContainer is { Count: > 0 } startHooks)
@@ -152,10 +157,16 @@ public static unsafe class InitProcess
     }
 
     /// <summary>Blocks until `start` opens exec.fifo; returns the fifo open for writing.</summary>
-    private static int WaitForStart(int fifoFd)
+    private static int WaitForStart(int procFd, int fifoFd)
     {
-        int fd = Sys.Open($"/proc/self/fd/{fifoFd}", K.O_WRONLY);
+        int fd;
+        fixed (byte* path = Sys.Z($"self/fd/{fifoFd}"))
+        {
+            do fd = Native.OpenAt(procFd, path, K.O_WRONLY | K.O_CLOEXEC, 0); while (fd < 0 && Sys.LastErrno == Errno.EINTR);
+        }
+        if (fd < 0) throw Sys.Fail("open", $"/proc/self/fd/{fifoFd} (exec.fifo)");
         Native.Close(fifoFd);
+        Native.Close(procFd);
         return fd;
     }
 

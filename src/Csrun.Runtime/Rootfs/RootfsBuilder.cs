@@ -34,6 +34,10 @@ public sealed class RootfsBuilder
         ulong propagation = MountOptions.RootPropagation(_spec.Linux?.RootfsPropagation)
             ?? throw new ArgumentException($"linux.rootfsPropagation: unknown value \"{_spec.Linux?.RootfsPropagation}\"");
         Sys.Mount(null, "/", null, propagation, null);
+        // pivot_root refuses a new root whose parent mount is shared (rootfsPropagation
+        // "shared"): make that one mount private; the wanted propagation is applied to the new
+        // "/" after the switch.
+        MakeParentMountPrivate(_rootfs);
         // pivot_root needs the new root to be a mount point.
         Sys.Mount(_rootfs, _rootfs, "bind", K.MS_BIND | K.MS_REC, null);
 
@@ -145,6 +149,24 @@ public sealed class RootfsBuilder
         if ((options.Flags & K.MS_RDONLY) != 0) Sys.Mount(null, target, null, K.MS_REMOUNT | K.MS_RDONLY | flags | K.MS_NOSUID | K.MS_NODEV | K.MS_NOEXEC, null);
     }
 
+    private static void MakeParentMountPrivate(string path)
+    {
+        string? best = null;
+        bool shared = false;
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var fields = line.Split(' ');
+            int dash = Array.IndexOf(fields, "-");
+            if (dash < 6) continue;
+            string mountPoint = Cgroups.CgroupHierarchies.Unescape(fields[4]);
+            bool contains = mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
+            if (!contains || (best is not null && mountPoint.Length < best.Length)) continue;
+            best = mountPoint;
+            shared = fields.Skip(6).Take(dash - 6).Any(f => f.StartsWith("shared:", StringComparison.Ordinal));
+        }
+        if (best is not null && shared) Sys.Mount(null, best, null, K.MS_PRIVATE, null);
+    }
+
     /// <summary>Makes the rootfs "/": pivot_root with the old root detached, or for ramdisk
     /// roots (--no-pivot) MS_MOVE onto / and chroot.</summary>
     public void SwitchRoot(bool noPivot)
@@ -169,6 +191,8 @@ public sealed class RootfsBuilder
             Sys.Mount(null, ".", null, K.MS_SLAVE | K.MS_REC, null);
             Sys.Umount(".", K.MNT_DETACH);
             Sys.Chdir("/");
+            if (!string.IsNullOrEmpty(_spec.Linux?.RootfsPropagation))
+                Sys.Mount(null, "/", null, MountOptions.RootPropagation(_spec.Linux.RootfsPropagation)!.Value, null);
         }
         finally
         {

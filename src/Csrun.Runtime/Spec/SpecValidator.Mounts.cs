@@ -46,12 +46,11 @@ public static partial class SpecValidator
         {
             if (string.IsNullOrEmpty(mount.Source))
                 throw Fail(SpecPath.Field(path, "source"), "required for a bind mount");
-            // The kernel silently ignores filesystem data on a bind mount, so runc refuses it
-            // rather than pretend an option such as "size=" or "mode=" took effect.
+            // A bind mount takes no filesystem data: runc ignores options such as "size=" or
+            // "mode=" there (configs in the wild carry them), so csrun ignores them too, and says so.
             for (int j = 0; mount.Options is not null && j < mount.Options.Count; j++)
                 if (!MountOptionNames.IsKnown(mount.Options[j]))
-                    throw Fail(SpecPath.Index(optionsPath, j),
-                        $"{SpecPath.Quote(mount.Options[j])} is a filesystem option, which a bind mount cannot apply; remove it");
+                    ctx.Warnings.Add($"{SpecPath.Index(optionsPath, j)}: {SpecPath.Quote(mount.Options[j])} is a filesystem option, which a bind mount ignores");
         }
         else if (string.IsNullOrEmpty(mount.Type) && !ChangesExistingMount(mount.Options))
         {

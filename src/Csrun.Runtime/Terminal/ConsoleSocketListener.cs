@@ -24,7 +24,7 @@ public sealed class ConsoleSocketListener : IDisposable
         _fd = fd;
     }
 
-    /// <summary>The socket's path, for CreateOptions/ExecOptions.ConsoleSocket.</summary>
+    /// <summary>The socket's path, for CreateOptions.ConsoleSocket / ContainerExecutor.Options.ConsoleSocket.</summary>
     public string Path { get; }
 
     /// <summary>A listener when the process has a terminal and no console socket was given; null

@@ -90,3 +90,14 @@ public class ResourcePlannerTests
         Assert.Equal(new CgroupSetting("memory", "memory.high", "1048576"), ok.Single());
     }
 }
+
+public class FifoDeviceRuleTests
+{
+    [Fact]
+    public void FifosGetNoDeviceCgroupRule()
+    {
+        var rules = ResourcePlanner.DeviceRules(null, new[] { new LinuxDevice { Path = "/dev/f", Type = "p", Major = 8, Minor = 666 } }).ToList();
+        Assert.DoesNotContain(rules, r => r.Value.Contains("8:666"));
+        Assert.DoesNotContain(rules, r => r.Value.StartsWith("p "));
+    }
+}
