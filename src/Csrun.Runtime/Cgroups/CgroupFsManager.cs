@@ -266,15 +266,21 @@ public sealed class CgroupV2Manager : CgroupFsManager
             catch (SyscallException e) { throw new CgroupException($"device rules: {e.Message}"); }
         }
         var settings = ResourcePlanner.ForV2(resources);
+        // At create every available controller is enabled down to the container (as runc does):
+        // accounting starts with the first process, so stats and later updates see it all.
+        if (forCreate) EnableControllers(dir, null);
         if (settings.Count == 0) return;
         EnableControllers(dir, settings.Select(s => s.Controller).Where(c => c != "cgroup").Distinct().ToList());
         foreach (var setting in settings) Write(dir, setting);
     }
 
-    /// <summary>A v2 controller's files appear only when every ancestor enables it for its children.</summary>
-    private static void EnableControllers(string dir, List<string> controllers)
+    /// <summary>A v2 controller's files appear only when every ancestor enables it for its
+    /// children. With <paramref name="controllers"/> null: every controller each ancestor has,
+    /// best effort (one that cannot be enabled is an error only when a setting needs it).</summary>
+    private static void EnableControllers(string dir, List<string>? controllers)
     {
-        if (controllers.Count == 0) return;
+        bool bestEffort = controllers is null;
+        if (controllers is { Count: 0 }) return;
         var ancestors = new Stack<string>();
         for (string? d = Path.GetDirectoryName(dir); d is not null && d.StartsWith(CgroupHierarchies.Root, StringComparison.Ordinal); d = Path.GetDirectoryName(d))
             ancestors.Push(d);
@@ -282,12 +288,13 @@ public sealed class CgroupV2Manager : CgroupFsManager
         {
             var available = File.ReadAllText(Path.Combine(ancestor, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var enabled = File.ReadAllText(Path.Combine(ancestor, "cgroup.subtree_control")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var controller in controllers)
+            foreach (var controller in controllers ?? available.ToList())
             {
                 if (enabled.Contains(controller)) continue;
                 if (!available.Contains(controller))
                     throw new CgroupException($"linux.resources: the {controller} controller is not available in {ancestor} (cgroup.controllers: {string.Join(' ', available)})");
                 try { Sys.WriteFile(Path.Combine(ancestor, "cgroup.subtree_control"), "+" + controller); }
+                catch (SyscallException) when (bestEffort) { }
                 catch (SyscallException e) { throw new CgroupException($"enable the {controller} controller in {ancestor}: {SyscallException.Describe(e.Errno)}"); }
             }
         }

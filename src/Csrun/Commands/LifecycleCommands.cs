@@ -89,6 +89,15 @@ public static class LifecycleCommands
         foreach (var warning in SpecValidator.Validate(spec, bundle)) inv.Log.Warn(warning);
         UnsupportedFeatures.Check(spec);
         if (inv.Store.Exists(id)) throw new ContainerExistsException(id);
+        // systemd socket activation, as runc does it: sockets handed to csrun at fds 3.. pass on
+        // to the container, which is told with LISTEN_FDS and LISTEN_PID=1.
+        if (SocketActivation.ListenFds() is int listenFds && listenFds > 0 && spec.Process is { } process)
+        {
+            process.Env ??= new List<string>();
+            process.Env.Add($"LISTEN_FDS={listenFds}");
+            process.Env.Add("LISTEN_PID=1");
+            preserveFds += listenFds;
+        }
         var options = new CreateOptions
         {
             Id = id,
