@@ -44,7 +44,7 @@ integration-test: build deps
 integration-test-v2: build deps
 	@test -x $(VM_RUN) || { echo "$(VM_RUN) is missing: the cgroup v2 tests need it" >&2; exit 1; }
 	$(DOTNET) build tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo -v quiet
-	$(VM_RUN) --timeout 1500 -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 \
+	$(VM_RUN) --timeout 1500 --disk 64M -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 \
 		$(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --no-build --nologo \
 		--logger "trx;LogFileName=integration-v2.trx" --results-directory TestResults
 
