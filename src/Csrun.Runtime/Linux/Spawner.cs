@@ -14,47 +14,24 @@ public static unsafe class Spawner
     /// <summary>Returns the child's pidfd; the child's pid comes out in <paramref name="pid"/>.</summary>
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int stdinFd, int stdoutFd, int stderrFd, out int pid)
     {
-        var blocks = new List<nint>();
-        try
+        using var arena = new NativeArena();
+        byte* p = arena.String(path);
+        byte** args = arena.StringArray(argv);
+        byte** env = arena.StringArray(envp);
+        pid = Clone3.Clone(0, -1, out int pidfd);
+        if (pid == 0)
         {
-            byte* p = Copy(Sys.Z(path), blocks);
-            byte** args = Array(argv, blocks);
-            byte** env = Array(envp, blocks);
-            pid = Clone3.Clone(0, -1, out int pidfd);
-            if (pid == 0)
-            {
-                // Move the wanted fds to 0-2 (through high numbers first, so none overwrites another).
-                RawNative.Syscall(SYS_dup3, stdinFd, 100, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_dup3, stdoutFd, 101, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_dup3, stderrFd, 102, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_dup3, 100, 0, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_dup3, 101, 1, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_dup3, 102, 2, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_close_range, 3, uint.MaxValue, 0, 0, 0, 0);
-                RawNative.Syscall(SYS_execve, (long)p, (long)args, (long)env, 0, 0, 0);
-                RawNative.Exit(127);
-            }
-            return pidfd;
+            // Move the wanted fds to 0-2 (through high numbers first, so none overwrites another).
+            RawNative.Syscall(SYS_dup3, stdinFd, 100, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_dup3, stdoutFd, 101, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_dup3, stderrFd, 102, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_dup3, 100, 0, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_dup3, 101, 1, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_dup3, 102, 2, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_close_range, 3, uint.MaxValue, 0, 0, 0, 0);
+            RawNative.Syscall(SYS_execve, (long)p, (long)args, (long)env, 0, 0, 0);
+            RawNative.Exit(127);
         }
-        finally
-        {
-            foreach (var b in blocks) NativeMemory.Free((void*)b);
-        }
-    }
-
-    private static byte* Copy(byte[] z, List<nint> blocks)
-    {
-        byte* copy = (byte*)NativeMemory.Alloc((nuint)z.Length);
-        blocks.Add((nint)copy);
-        z.CopyTo(new Span<byte>(copy, z.Length));
-        return copy;
-    }
-
-    private static byte** Array(IReadOnlyList<string> items, List<nint> blocks)
-    {
-        byte** array = (byte**)NativeMemory.AllocZeroed((nuint)(sizeof(byte*) * (items.Count + 1)));
-        blocks.Add((nint)array);
-        for (int i = 0; i < items.Count; i++) array[i] = Copy(Sys.Z(items[i]), blocks);
-        return array;
+        return pidfd;
     }
 }

@@ -41,7 +41,7 @@ public sealed unsafe class CloneChild : IDisposable
     }
 
     private readonly Plan* _plan;
-    private readonly List<nint> _allocations = new();
+    private readonly NativeArena _arena = new();
     public IReadOnlyList<string> JoinPaths { get; }
 
     public CloneChild(int syncFd, int exeFd, IReadOnlyList<string> argv, IReadOnlyList<string> envp,
@@ -50,8 +50,8 @@ public sealed unsafe class CloneChild : IDisposable
         _plan = (Plan*)Alloc(sizeof(Plan));
         _plan->SyncFd = syncFd;
         _plan->ExeFd = exeFd;
-        _plan->Argv = StringArray(argv);
-        _plan->Envp = StringArray(envp);
+        _plan->Argv = _arena.StringArray(argv);
+        _plan->Envp = _arena.StringArray(envp);
         _plan->JoinCount = joins.Count;
         _plan->JoinFds = (int*)Alloc(sizeof(int) * Math.Max(1, joins.Count));
         _plan->JoinTypes = (int*)Alloc(sizeof(int) * Math.Max(1, joins.Count));
@@ -157,30 +157,7 @@ public sealed unsafe class CloneChild : IDisposable
         };
     }
 
-    private byte** StringArray(IReadOnlyList<string> items)
-    {
-        var array = (byte**)Alloc(sizeof(byte*) * (items.Count + 1));
-        for (int i = 0; i < items.Count; i++)
-        {
-            byte[] z = Sys.Z(items[i]);
-            byte* copy = (byte*)Alloc(z.Length);
-            z.CopyTo(new Span<byte>(copy, z.Length));
-            array[i] = copy;
-        }
-        array[items.Count] = null;
-        return array;
-    }
+    private void* Alloc(int size) => _arena.Alloc(size);
 
-    private void* Alloc(int size)
-    {
-        void* p = NativeMemory.AllocZeroed((nuint)size);
-        _allocations.Add((nint)p);
-        return p;
-    }
-
-    public void Dispose()
-    {
-        foreach (var p in _allocations) NativeMemory.Free((void*)p);
-        _allocations.Clear();
-    }
+    public void Dispose() => _arena.Dispose();
 }

@@ -60,6 +60,7 @@ public sealed class ContainerOperations
         {
             pidfd = Sys.PidfdOpen(state.InitPid);
             var fds = stackalloc Native.PollFd[2];
+            byte* buf = stackalloc byte[4096];
             while (true)
             {
                 fds[0] = new Native.PollFd { Fd = fd, Events = Native.POLLIN };
@@ -69,7 +70,6 @@ public sealed class ContainerOperations
                 if (n < 0) throw Sys.Fail("poll", fifo);
                 if ((fds[0].REvents & Native.POLLIN) != 0)
                 {
-                    byte* buf = stackalloc byte[4096];
                     nint got = Native.Read(fd, buf, 4096);
                     if (got >= 1 && buf[0] == (byte)'0') break;
                     if (got > 1 && buf[0] == (byte)'E')

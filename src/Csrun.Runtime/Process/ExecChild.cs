@@ -43,7 +43,7 @@ public sealed unsafe class ExecChild : IDisposable
     }
 
     private readonly Plan* _plan;
-    private readonly List<nint> _blocks = new();
+    private readonly NativeArena _arena = new();
 
     public sealed class Settings
     {
@@ -109,10 +109,10 @@ public sealed unsafe class ExecChild : IDisposable
             p->CapData[0] = (uint)c.Effective; p->CapData[1] = (uint)c.Permitted; p->CapData[2] = (uint)c.Inheritable;
             p->CapData[3] = (uint)(c.Effective >> 32); p->CapData[4] = (uint)(c.Permitted >> 32); p->CapData[5] = (uint)(c.Inheritable >> 32);
         }
-        p->Path = Copy(Sys.Z(s.Path));
-        p->Cwd = Copy(Sys.Z(s.Cwd));
-        p->Argv = StringArray(s.Args);
-        p->Envp = StringArray(s.Env);
+        p->Path = _arena.String(s.Path);
+        p->Cwd = _arena.String(s.Cwd);
+        p->Argv = _arena.StringArray(s.Args);
+        p->Envp = _arena.StringArray(s.Env);
         p->ErrorFrame = (byte*)Alloc(16);
         BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(p->ErrorFrame, 4), 9);
         p->ErrorFrame[4] = SyncMessage.ChildError;
@@ -229,31 +229,7 @@ public sealed unsafe class ExecChild : IDisposable
         return $"{what}: {SyscallException.Describe(errno)}";
     }
 
-    private byte* Copy(byte[] z)
-    {
-        byte* copy = (byte*)Alloc(z.Length);
-        z.CopyTo(new Span<byte>(copy, z.Length));
-        return copy;
-    }
+    private void* Alloc(int size) => _arena.Alloc(size);
 
-    private byte** StringArray(IReadOnlyList<string> items)
-    {
-        var array = (byte**)Alloc(sizeof(byte*) * (items.Count + 1));
-        for (int i = 0; i < items.Count; i++) array[i] = Copy(Sys.Z(items[i]));
-        array[items.Count] = null;
-        return array;
-    }
-
-    private void* Alloc(int size)
-    {
-        void* p = NativeMemory.AllocZeroed((nuint)size);
-        _blocks.Add((nint)p);
-        return p;
-    }
-
-    public void Dispose()
-    {
-        foreach (var b in _blocks) NativeMemory.Free((void*)b);
-        _blocks.Clear();
-    }
+    public void Dispose() => _arena.Dispose();
 }
