@@ -113,23 +113,31 @@ public sealed class ContainerExecutor
             fds.Remove(parentSock);
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
 
-            byte[] pidPayload = Receive(channel, SyncMessage.ChildPid, path, cwd)
-                ?? throw new InvalidOperationException("exec: the joining process exited unexpectedly");
-            pid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(pidPayload);
+            // The middle child's pid report and the grandchild's ReadyToExec share the socket
+            // and may come in either order.
+            bool readyToExec = false;
+            while (pid == 0)
+            {
+                byte[] payload = Receive(channel, joinLate ? (byte)0xff : SyncMessage.ChildPid, path, cwd, out byte type)
+                    ?? throw new InvalidOperationException("exec: the joining process exited unexpectedly");
+                if (type == SyncMessage.ReadyToExec && joinLate) { readyToExec = true; continue; }
+                if (type != SyncMessage.ChildPid) throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
+                pid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload);
+            }
             pidfd = Sys.PidfdOpen(pid);
             Sys.WaitPidfd(middlePidfd);
             Native.Close(middlePidfd);
             middlePidfd = -1;
             if (joinLate)
             {
-                Receive(channel, SyncMessage.ReadyToExec, path, cwd);
+                if (!readyToExec) Receive(channel, SyncMessage.ReadyToExec, path, cwd, out _);
                 cgroup.Join(pid);
                 Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
             }
             else
             {
                 // End of stream is success: the socket is close-on-exec.
-                Receive(channel, 0, path, cwd);
+                Receive(channel, 0, path, cwd, out _);
             }
 
             if (o.PidFile is not null) ContainerCreator.WritePidFile(o.PidFile, pid);
@@ -147,14 +155,14 @@ public sealed class ContainerExecutor
         }
     }
 
-    /// <summary>Waits for <paramref name="expected"/> (or, with 0, for the end of the stream);
-    /// a child's error frame becomes the exception.</summary>
-    private static byte[]? Receive(SyncChannel channel, byte expected, string path, string cwd)
+    /// <summary>Waits for <paramref name="expected"/> (0: for the end of the stream; 0xff: for
+    /// any message); a child's error frame becomes the exception.</summary>
+    private static byte[]? Receive(SyncChannel channel, byte expected, string path, string cwd, out byte type)
     {
-        if (!channel.TryReceive(out byte type, out byte[] payload))
+        if (!channel.TryReceive(out type, out byte[] payload))
             return expected == 0 ? null : throw new InvalidOperationException("exec: the joining process exited unexpectedly");
-        if (type == expected) return payload;
         if (type == SyncMessage.ChildError) throw new InvalidOperationException(ExecChild.Describe(payload, path, cwd));
+        if (type == expected || expected == 0xff) return payload;
         throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
     }
 
