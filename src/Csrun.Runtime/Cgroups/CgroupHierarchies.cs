@@ -15,13 +15,14 @@ public sealed class CgroupHierarchies
     public static CgroupHierarchies Detect()
     {
         var own = ReadOwnCgroups(File.ReadAllLines("/proc/self/cgroup"));
-        var result = new CgroupHierarchies { IsUnified = IsCgroup2Mount(Root) };
+        var mountInfo = File.ReadAllLines("/proc/self/mountinfo");
+        var result = new CgroupHierarchies { IsUnified = IsCgroup2Mount(mountInfo, Root) };
         if (result.IsUnified)
         {
             result.Hierarchies.Add(new Hierarchy("", Root, own.GetValueOrDefault("", "/")));
             return result;
         }
-        foreach (var line in File.ReadAllLines("/proc/self/mountinfo"))
+        foreach (var line in mountInfo)
         {
             var mount = ParseMountInfoLine(line);
             if (mount is null || !mount.Value.MountPoint.StartsWith(Root + "/", StringComparison.Ordinal)) continue;
@@ -80,9 +81,9 @@ public sealed class CgroupHierarchies
     private static bool IsOctal(string s, int at) =>
         at + 3 <= s.Length && s[at] is >= '0' and <= '7' && s[at + 1] is >= '0' and <= '7' && s[at + 2] is >= '0' and <= '7';
 
-    private static bool IsCgroup2Mount(string path)
+    private static bool IsCgroup2Mount(string[] mountInfo, string path)
     {
-        foreach (var line in File.ReadAllLines("/proc/self/mountinfo"))
+        foreach (var line in mountInfo)
         {
             var m = ParseMountInfoLine(line);
             if (m is { } mount && mount.MountPoint == path) return mount.FsType == "cgroup2";

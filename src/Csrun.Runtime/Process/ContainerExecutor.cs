@@ -168,24 +168,24 @@ public sealed class ContainerExecutor
 
     /// <summary>A pty from the container's own devpts (through /proc/PID/root), its master sent
     /// to the console socket; returns the slave for the process.</summary>
-    private static unsafe int OpenTerminal(string root, string consoleSocket)
+    private static int OpenTerminal(string root, string consoleSocket)
     {
-        int master = Sys.Open(root + "/dev/ptmx", K.O_RDWR | K.O_NOCTTY);
+        var pty = Pty.Open(root);
         try
         {
-            int unlock = 0;
-            if (Native.Ioctl(master, K.TIOCSPTLCK, (nint)(&unlock)) < 0) throw Sys.Fail("ioctl(TIOCSPTLCK)", root + "/dev/ptmx");
-            int number = 0;
-            if (Native.Ioctl(master, K.TIOCGPTN, (nint)(&number)) < 0) throw Sys.Fail("ioctl(TIOCGPTN)", root + "/dev/ptmx");
-            int slave = Sys.Open($"{root}/dev/pts/{number}", K.O_RDWR | K.O_NOCTTY);
             int socket = FdPassing.ConnectUnix(consoleSocket);
-            try { FdPassing.SendFd(socket, master, Encoding.UTF8.GetBytes($"/dev/pts/{number}"), "console socket"); }
+            try { FdPassing.SendFd(socket, pty.Master, Encoding.UTF8.GetBytes(pty.SlaveName), "console socket"); }
             finally { Native.Close(socket); }
-            return slave;
+            return pty.Slave;
+        }
+        catch
+        {
+            Native.Close(pty.Slave);
+            throw;
         }
         finally
         {
-            Native.Close(master);
+            Native.Close(pty.Master);
         }
     }
 

@@ -10,15 +10,11 @@ public static unsafe class ConsoleSetup
 {
     public static void CreateAndSend(int consoleSocket, SpecConsoleSize? size)
     {
-        int master = Sys.Open("/dev/ptmx", K.O_RDWR | K.O_NOCTTY);
+        var pty = Pty.Open();
+        int master = pty.Master, slave = pty.Slave;
+        string slavePath = pty.SlaveName;
         try
         {
-            int unlock = 0;
-            if (Native.Ioctl(master, K.TIOCSPTLCK, (nint)(&unlock)) < 0) throw Sys.Fail("ioctl(TIOCSPTLCK)", "/dev/ptmx");
-            int number = 0;
-            if (Native.Ioctl(master, K.TIOCGPTN, (nint)(&number)) < 0) throw Sys.Fail("ioctl(TIOCGPTN)", "/dev/ptmx");
-            string slavePath = $"/dev/pts/{number}";
-            int slave = Sys.Open(slavePath, K.O_RDWR | K.O_NOCTTY);
             if (size is not null)
             {
                 ushort* ws = stackalloc ushort[4];
