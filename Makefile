@@ -7,7 +7,7 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.pr
 
 VM_RUN ?= $(CURDIR)/../shared/tools/vm/vm-run.sh
 
-.PHONY: all build test unit-test integration-test integration-test-v2 demo install clean deps
+.PHONY: all build test unit-test integration-test integration-test-v2 demo install clean deps probe
 
 all: build
 
@@ -27,21 +27,31 @@ deps:
 	[ -x /bin/busybox ] || missing="$$missing busybox-static"; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	[ -f /usr/share/containers/seccomp.json ] || missing="$$missing golang-github-containers-common"; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# A static helper the integration tests copy into containers to make exact system calls.
+PROBE := bin/syscall-probe
+probe: $(PROBE)
+$(PROBE): tests/helpers/syscall-probe.c | deps
+	@mkdir -p bin
+	gcc -static -O2 -Wall -o $@ $<
+
 unit-test:
 	$(DOTNET) test tests/Csrun.Tests/Csrun.Tests.csproj --nologo --logger "trx;LogFileName=unit.trx" --results-directory TestResults
 
-integration-test: build deps
+integration-test: build deps probe
 	CSRUN_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo \
 		--logger "trx;LogFileName=integration.trx" --results-directory TestResults
 
 # The same integration tests on a pure cgroup v2 host: a throw-away QEMU VM (shared/tools/vm).
 # Fork and exec are ~30x slower under emulation: the hang detector runs fewer cycles there.
-integration-test-v2: build deps
+integration-test-v2: build deps probe
 	@test -x $(VM_RUN) || { echo "$(VM_RUN) is missing: the cgroup v2 tests need it" >&2; exit 1; }
 	$(DOTNET) build tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo -v quiet
 	$(VM_RUN) --timeout 1500 --disk 64M -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 \

@@ -14,13 +14,27 @@ public sealed class SyncChannel : IDisposable
 
     public SyncChannel(int fd) => Fd = fd;
 
-    public void Send(byte type, ReadOnlySpan<byte> payload)
+    /// <summary>The fd that came with the last message (SCM_RIGHTS), or -1; the receiver owns it.</summary>
+    public int ReceivedFd { get; private set; } = -1;
+
+    public void Send(byte type, ReadOnlySpan<byte> payload) => Sys.WriteAll(Fd, Frame(type, payload), "sync socket");
+
+    /// <summary>One message carrying one fd: the fd rides on the frame's first bytes, which the
+    /// receiver reads with recvmsg.</summary>
+    public void SendWithFd(byte type, ReadOnlySpan<byte> payload, int fd)
+    {
+        byte[] frame = Frame(type, payload);
+        FdPassing.SendFd(Fd, fd, frame.AsSpan(0, 5), "sync socket");
+        Sys.WriteAll(Fd, frame.AsSpan(5), "sync socket");
+    }
+
+    private static byte[] Frame(byte type, ReadOnlySpan<byte> payload)
     {
         byte[] frame = new byte[5 + payload.Length];
         BinaryPrimitives.WriteInt32LittleEndian(frame, 1 + payload.Length);
         frame[4] = type;
         payload.CopyTo(frame.AsSpan(5));
-        Sys.WriteAll(Fd, frame, "sync socket");
+        return frame;
     }
 
     /// <summary>Receives one message; returns false when the peer closed its end.</summary>
@@ -28,9 +42,11 @@ public sealed class SyncChannel : IDisposable
     {
         Span<byte> header = stackalloc byte[5];
         int got = 0;
+        ReceivedFd = -1;
         while (got < header.Length)
         {
-            int n = Sys.Read(Fd, header.Slice(got), "sync socket");
+            int fd = FdPassing.ReceiveFd(Fd, header.Slice(got), out int n, "sync socket");
+            if (fd >= 0) ReceivedFd = fd;
             if (n == 0)
             {
                 if (got == 0) { type = 0; payload = Array.Empty<byte>(); return false; }

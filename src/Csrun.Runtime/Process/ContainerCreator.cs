@@ -3,6 +3,7 @@ using System.Text.Json;
 using Csrun.Runtime.Cgroups;
 using Csrun.Runtime.Hooks;
 using Csrun.Runtime.Linux;
+using Csrun.Runtime.Seccomp;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
 
@@ -40,6 +41,9 @@ public sealed class ContainerCreator
         string bundle = Path.GetFullPath(options.Bundle);
         string rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path!));
         var namespaces = NamespacePlan.From((spec.Linux?.Namespaces ?? new()).Select(n => (n.Type!, n.Path)));
+        // Compiled before anything exists: a profile that cannot compile leaves nothing behind.
+        var seccomp = SeccompPlan.For(spec.Linux?.Seccomp);
+        if (seccomp is not null) Mark($"seccomp compiled ({seccomp.InstructionCount} instructions)");
 
         _store.CreateDir(options.Id);
         var self = Procfs.ReadStat(Environment.ProcessId);
@@ -58,6 +62,7 @@ public sealed class ContainerCreator
             Hooks = spec.Hooks,
             Process = spec.Process,
             NamespaceTypes = namespaces.Types.ToList(),
+            Seccomp = seccomp,
         };
 
         ICgroupManager? cgroup = null;
@@ -124,6 +129,7 @@ public sealed class ContainerCreator
                 NewCgroupNamespace = namespaces.NewCgroup,
                 CgroupPaths = state.CgroupPaths,
                 Spec = spec,
+                Seccomp = seccomp,
             };
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
@@ -186,7 +192,12 @@ public sealed class ContainerCreator
                 HookRunner.RunAll("createRuntime", hooks.CreateRuntime, hookState);
                 channel.Send(SyncMessage.HooksDone, ReadOnlySpan<byte>.Empty);
             }
-            WaitFor(channel, child, pidfd, SyncMessage.Ready);
+            while (true)
+            {
+                WaitFor(channel, child, pidfd, SyncMessage.Ready, SyncMessage.SeccompListener, out byte got);
+                if (got == SyncMessage.Ready) break;
+                HandOverListener(channel, seccomp, pid, HookState(state, pid, "creating"));
+            }
             Mark("init ready");
 
             if (options.PidFile is not null) WritePidFile(options.PidFile, pid);
@@ -238,16 +249,34 @@ public sealed class ContainerCreator
         return fd;
     }
 
-    private static byte[] WaitFor(SyncChannel channel, CloneChild child, int pidfd, byte expected)
+    /// <summary>Init loaded a filter with a notify listener: the agent gets it, init goes on.</summary>
+    private static void HandOverListener(SyncChannel channel, SeccompPlan? seccomp, int pid, SpecState state)
+    {
+        int fd = channel.ReceivedFd;
+        try
+        {
+            if (fd < 0 || seccomp is null) throw new InitFailedException("sync socket: init sent a seccomp listener message without the fd");
+            ListenerHandoff.Send(seccomp, fd, pid, state);
+        }
+        finally { Sys.Close(fd); }
+        channel.Send(SyncMessage.SeccompDone, ReadOnlySpan<byte>.Empty);
+    }
+
+    private static byte[] WaitFor(SyncChannel channel, CloneChild child, int pidfd, byte expected) =>
+        WaitFor(channel, child, pidfd, expected, expected, out _);
+
+    private static byte[] WaitFor(SyncChannel channel, CloneChild child, int pidfd, byte expected, byte alsoExpected, out byte type)
     {
         while (true)
         {
-            if (!channel.TryReceive(out byte type, out byte[] payload))
+            if (!channel.TryReceive(out type, out byte[] payload))
             {
                 int status = Sys.WaitPidfd(pidfd);
                 throw new InitFailedException($"container init exited before it was ready (exit status {status})");
             }
-            if (type == expected) return payload;
+            if (type == expected || type == alsoExpected) return payload;
+            // Only a listener message may carry an fd: never keep one that came otherwise.
+            Sys.Close(channel.ReceivedFd);
             switch (type)
             {
                 case SyncMessage.ChildError:

@@ -2,6 +2,7 @@ using System.Text;
 using Csrun.Runtime.Cgroups;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Rootfs;
+using Csrun.Runtime.Seccomp;
 using Csrun.Runtime.Security;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
@@ -101,6 +102,7 @@ public sealed class ContainerExecutor
                 Rlimits = rlimits,
                 NoNewPrivs = process.NoNewPrivileges,
                 Capabilities = caps,
+                Seccomp = state.Seccomp,
             });
 
             int middle = Clone3.Clone(0, cgroupFd, out middlePidfd);
@@ -113,32 +115,55 @@ public sealed class ContainerExecutor
             fds.Remove(parentSock);
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
 
-            // The middle child's pid report and the grandchild's ReadyToExec share the socket
-            // and may come in either order.
-            bool readyToExec = false;
-            while (pid == 0)
+            // One loop for everything the children say, in whatever order it comes: the middle
+            // child's pid report, the grandchild's ReadyToExec (paused container) and seccomp
+            // listener, an error frame; the end of the stream is a successful execve (the
+            // socket is close-on-exec).
+            bool readyToExec = false, joined = !joinLate;
+            int listenerFd = -1;
+            try
             {
-                byte[] payload = Receive(channel, joinLate ? (byte)0xff : SyncMessage.ChildPid, path, cwd, out byte type)
-                    ?? throw new InvalidOperationException("exec: the joining process exited unexpectedly");
-                if (type == SyncMessage.ReadyToExec && joinLate) { readyToExec = true; continue; }
-                if (type != SyncMessage.ChildPid) throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
-                pid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload);
+                while (channel.TryReceive(out byte type, out byte[] payload))
+                {
+                    switch (type)
+                    {
+                        case SyncMessage.ChildError:
+                            throw new InvalidOperationException(ExecChild.Describe(payload, path, cwd));
+                        case SyncMessage.ChildPid:
+                            pid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload);
+                            pidfd = Sys.PidfdOpen(pid);
+                            Sys.WaitPidfd(middlePidfd);
+                            Native.Close(middlePidfd);
+                            middlePidfd = -1;
+                            break;
+                        case SyncMessage.ReadyToExec when joinLate:
+                            readyToExec = true;
+                            break;
+                        case SyncMessage.SeccompListener when state.Seccomp is not null && channel.ReceivedFd >= 0:
+                            listenerFd = channel.ReceivedFd;
+                            break;
+                        default:
+                            Sys.Close(channel.ReceivedFd);
+                            throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
+                    }
+                    if (pid == 0) continue;
+                    if (readyToExec && !joined)
+                    {
+                        cgroup.Join(pid);
+                        joined = true;
+                        Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+                    }
+                    if (listenerFd >= 0)
+                    {
+                        ListenerHandoff.Send(state.Seccomp!, listenerFd, pid, ContainerCreator.HookState(state, state.InitPid, "running"));
+                        Native.Close(listenerFd);
+                        listenerFd = -1;
+                        Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+                    }
+                }
             }
-            pidfd = Sys.PidfdOpen(pid);
-            Sys.WaitPidfd(middlePidfd);
-            Native.Close(middlePidfd);
-            middlePidfd = -1;
-            if (joinLate)
-            {
-                if (!readyToExec) Receive(channel, SyncMessage.ReadyToExec, path, cwd, out _);
-                cgroup.Join(pid);
-                Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
-            }
-            else
-            {
-                // End of stream is success: the socket is close-on-exec.
-                Receive(channel, 0, path, cwd, out _);
-            }
+            finally { Sys.Close(listenerFd); }
+            if (pid == 0 || !joined) throw new InvalidOperationException("exec: the joining process exited unexpectedly");
 
             if (o.PidFile is not null) ContainerCreator.WritePidFile(o.PidFile, pid);
             return new Started(pid, pidfd);
@@ -153,17 +178,6 @@ public sealed class ContainerExecutor
         {
             foreach (int fd in fds) Native.Close(fd);
         }
-    }
-
-    /// <summary>Waits for <paramref name="expected"/> (0: for the end of the stream; 0xff: for
-    /// any message); a child's error frame becomes the exception.</summary>
-    private static byte[]? Receive(SyncChannel channel, byte expected, string path, string cwd, out byte type)
-    {
-        if (!channel.TryReceive(out type, out byte[] payload))
-            return expected == 0 ? null : throw new InvalidOperationException("exec: the joining process exited unexpectedly");
-        if (type == SyncMessage.ChildError) throw new InvalidOperationException(ExecChild.Describe(payload, path, cwd));
-        if (type == expected || expected == 0xff) return payload;
-        throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
     }
 
     /// <summary>A pty from the container's own devpts (through /proc/PID/root), its master sent

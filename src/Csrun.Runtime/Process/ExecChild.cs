@@ -19,10 +19,15 @@ public sealed unsafe class ExecChild : IDisposable
     public const int StepSync = 1, StepDumpable = 2, StepSetns = 3, StepFork = 4, StepSetsid = 5, StepTty = 6,
         StepDup = 7, StepBounding = 8, StepKeepCaps = 9, StepSetgroups = 10, StepSetresgid = 11, StepSetresuid = 12,
         StepCapset = 13, StepAmbient = 14, StepRlimit = 15, StepNoNewPrivs = 16, StepChdir = 17, StepCloseRange = 18,
-        StepExec = 19;
+        StepExec = 19, StepSeccomp = 20, StepSeccompSend = 21;
 
     private const long SYS_chdir = 80, SYS_umask = 95, SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119,
-        SYS_setsid = 112, SYS_ioctl = 16, SYS_dup3 = 292, SYS_execve = 59, SYS_prctl = 157, SYS_close = 3;
+        SYS_setsid = 112, SYS_ioctl = 16, SYS_dup3 = 292, SYS_execve = 59, SYS_prctl = 157, SYS_close = 3,
+        SYS_sendmsg = 46;
+
+    /// <summary>When the filter goes on: without no_new_privs the kernel wants CAP_SYS_ADMIN, so
+    /// before the user and capabilities change; with it, as late as possible (runc's order).</summary>
+    private const int SeccompNone = 0, SeccompEarly = 1, SeccompLate = 2;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Plan
@@ -40,6 +45,11 @@ public sealed unsafe class ExecChild : IDisposable
         public byte* Path, Cwd, ErrorFrame, PidFrame, ForkArgs;
         public byte** Argv;
         public byte** Envp;
+        public int SeccompWhen, SeccompListener;
+        public uint SeccompFlags;
+        public byte* SeccompFprog;     // struct sock_fprog
+        public Native.MsgHdr* ListenerMsg; // a SeccompListener frame; the fd is filled in after seccomp()
+        public int* ListenerFdSlot;
     }
 
     private readonly Plan* _plan;
@@ -66,6 +76,7 @@ public sealed unsafe class ExecChild : IDisposable
         public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> Rlimits { get; init; } = Array.Empty<(int, ulong, ulong)>();
         public bool NoNewPrivs { get; init; }
         public Security.Capabilities? Capabilities { get; init; }
+        public Seccomp.SeccompPlan? Seccomp { get; init; }
     }
 
     public ExecChild(Settings s)
@@ -121,6 +132,55 @@ public sealed unsafe class ExecChild : IDisposable
         p->PidFrame[4] = SyncMessage.ChildPid;
         p->ForkArgs = (byte*)Alloc(88);
         *(ulong*)p->ForkArgs = K.CLONE_PARENT;
+        if (s.Seccomp is { } seccomp) PrepareSeccomp(p, seccomp, s.NoNewPrivs);
+    }
+
+    private void PrepareSeccomp(Plan* p, Seccomp.SeccompPlan seccomp, bool noNewPrivs)
+    {
+        p->SeccompWhen = noNewPrivs ? SeccompLate : SeccompEarly;
+        p->SeccompFlags = seccomp.Flags;
+        p->SeccompListener = seccomp.NeedsListener ? 1 : 0;
+        byte* insns = (byte*)Alloc(seccomp.Program.Length);
+        seccomp.Program.CopyTo(new Span<byte>(insns, seccomp.Program.Length));
+        p->SeccompFprog = (byte*)Alloc(16);
+        *(ulong*)p->SeccompFprog = (ulong)seccomp.InstructionCount;
+        *(ulong*)(p->SeccompFprog + 8) = (ulong)insns;
+        if (!seccomp.NeedsListener) return;
+        // One frame (length 1, type SeccompListener) with the listener fd as SCM_RIGHTS.
+        byte* frame = (byte*)Alloc(8);
+        BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(frame, 4), 1);
+        frame[4] = SyncMessage.SeccompListener;
+        var iov = (Native.IoVec*)Alloc(sizeof(Native.IoVec));
+        iov->Base = frame;
+        iov->Len = 5;
+        byte* control = (byte*)Alloc(24);
+        *(ulong*)control = 20;                 // cmsg_len: header + one int
+        *(int*)(control + 8) = K.SOL_SOCKET;
+        *(int*)(control + 12) = K.SCM_RIGHTS;
+        p->ListenerFdSlot = (int*)(control + 16);
+        p->ListenerMsg = (Native.MsgHdr*)Alloc(sizeof(Native.MsgHdr));
+        p->ListenerMsg->Iov = iov;
+        p->ListenerMsg->IovLen = 1;
+        p->ListenerMsg->Control = control;
+        p->ListenerMsg->ControlLen = 24;
+    }
+
+    /// <summary>Loads the filter; a listener fd goes to the parent (which hands it to the
+    /// agent) and is closed once the parent says so: the new process must not inherit it.</summary>
+    private static void InstallSeccomp(Plan* p)
+    {
+        long fd = Sys3(SeccompFilter.SYS_seccomp, SeccompFilter.SECCOMP_SET_MODE_FILTER, p->SeccompFlags, (long)p->SeccompFprog);
+        if (fd < 0) Fail(p, StepSeccomp);
+        if (p->SeccompListener == 0) return;
+        *p->ListenerFdSlot = (int)fd;
+        long n;
+        do n = Sys3(SYS_sendmsg, p->SyncFd, (long)p->ListenerMsg, K.MSG_NOSIGNAL); while (n < 0 && RawNative.Errno == Errno.EINTR);
+        if (n < 0) Fail(p, StepSeccompSend);
+        byte ack = 0;
+        nint got;
+        do got = RawNative.Read(p->SyncFd, &ack, 1); while (got < 0 && RawNative.Errno == Errno.EINTR);
+        if (got != 1) RawNative.Exit(1);
+        Sys3(SYS_close, fd);
     }
 
     public void RunInChild() => Run(_plan);
@@ -161,6 +221,7 @@ public sealed unsafe class ExecChild : IDisposable
                     Fail(p, StepBounding);
             if (Sys3(SYS_prctl, K.PR_SET_KEEPCAPS, 1) < 0) Fail(p, StepKeepCaps);
         }
+        if (p->SeccompWhen == SeccompEarly) InstallSeccomp(p);
         if (Sys3(SYS_setgroups, p->GroupCount, (long)p->Groups) < 0 && (p->GroupCount > 0 || RawNative.Errno != Errno.EPERM))
             Fail(p, StepSetgroups);
         if (Sys3(SYS_setresgid, p->Gid, p->Gid, p->Gid) < 0) Fail(p, StepSetresgid);
@@ -187,6 +248,7 @@ public sealed unsafe class ExecChild : IDisposable
             do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
             if (n != 1) RawNative.Exit(1);
         }
+        if (p->SeccompWhen == SeccompLate) InstallSeccomp(p);
         Sys3(SYS_execve, (long)p->Path, (long)p->Argv, (long)p->Envp);
         Fail(p, StepExec);
     }
@@ -224,6 +286,8 @@ public sealed unsafe class ExecChild : IDisposable
             StepChdir => $"chdir {cwd}",
             StepCloseRange => "close_range",
             StepExec => $"exec {path}",
+            StepSeccomp => "seccomp(SECCOMP_SET_MODE_FILTER) (linux.seccomp)",
+            StepSeccompSend => "sendmsg (seccomp listener fd to csrun)",
             _ => $"exec child step {step}",
         };
         return $"{what}: {SyscallException.Describe(errno)}";

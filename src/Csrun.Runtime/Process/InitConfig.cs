@@ -22,6 +22,8 @@ public sealed class InitConfig
     [JsonPropertyName("newCgroupNamespace")] public bool NewCgroupNamespace { get; set; }
     [JsonPropertyName("cgroupPaths")] public Dictionary<string, string> CgroupPaths { get; set; } = new();
     [JsonPropertyName("spec")] public RuntimeSpec Spec { get; set; } = new();
+    /// <summary>linux.seccomp compiled by the parent; null for no filter.</summary>
+    [JsonPropertyName("seccomp")] public Csrun.Runtime.Seccomp.SeccompPlan? Seccomp { get; set; }
     /// <summary>The state hooks get on stdin (host pid included), status filled in per phase.</summary>
     [JsonPropertyName("hookState")] public Csrun.Runtime.State.SpecState? HookState { get; set; }
 }
@@ -49,4 +51,8 @@ public static class SyncMessage
     public const byte ChildPid = 8;
     /// <summary>From an exec child: set up, waiting to be moved into the cgroup before execve.</summary>
     public const byte ReadyToExec = 9;
+    /// <summary>From init or an exec child, with the seccomp notify fd (SCM_RIGHTS): the parent
+    /// hands it to the agent at listenerPath, then answers with one byte (exec) or SeccompDone.</summary>
+    public const byte SeccompListener = 10;
+    public const byte SeccompDone = 11;
 }

@@ -87,6 +87,10 @@ public static unsafe class InitProcess
         var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
         var caps = Capabilities.FromSpec(process.Capabilities);
 
+        // Without no_new_privs the kernel lets only CAP_SYS_ADMIN load a filter: load it while
+        // init still has every capability. With it, load it as late as possible (runc's order).
+        if (config.Seccomp is { } early && !process.NoNewPrivileges) InstallSeccomp(early, channel);
+
         caps?.DropBounding();
         SwitchUser(process.User ?? new SpecUser(), caps is not null);
         caps?.ApplyProcessSets();
@@ -102,6 +106,7 @@ public static unsafe class InitProcess
         // --preserve-fds survive, the sync socket and the fifo do not.
         Sys.CloseRangeCloexec((uint)(3 + config.PreserveFds));
 
+        if (config.Seccomp is { } late && process.NoNewPrivileges) InstallSeccomp(late, channel);
         channel.Send(SyncMessage.Ready, ReadOnlySpan<byte>.Empty);
         int fifo = WaitForStart(procFd, config.FifoFd);
         try
@@ -119,6 +124,21 @@ public static unsafe class InitProcess
         Native.Close(fifo);
 
         Exec(executable, process.Args!, env);
+    }
+
+    /// <summary>Loads the filter. A notify listener goes to the parent, which hands it to the
+    /// agent; init closes its copy once the parent is done, so the container never holds it.</summary>
+    private static void InstallSeccomp(Csrun.Runtime.Seccomp.SeccompPlan plan, SyncChannel channel)
+    {
+        int listener = SeccompFilter.Install(plan.Program, plan.Flags);
+        if (listener < 0) return;
+        try
+        {
+            channel.SendWithFd(SyncMessage.SeccompListener, ReadOnlySpan<byte>.Empty, listener);
+            if (!channel.TryReceive(out byte type, out _) || type != SyncMessage.SeccompDone)
+                throw new InvalidOperationException("the parent stopped while handing the seccomp listener to the agent");
+        }
+        finally { Native.Close(listener); }
     }
 
     /// <summary>A session keyring of the container's own, so it never shares the host's keys

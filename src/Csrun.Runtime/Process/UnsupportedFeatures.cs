@@ -4,8 +4,8 @@ using Csrun.Runtime.Spec;
 namespace Csrun.Runtime.Process;
 
 /// <summary>
-/// Settings csrun does not apply yet. A runtime that silently skipped a seccomp profile or a
-/// scheduling policy would run the container with less protection or different behaviour than
+/// Settings csrun does not apply yet. A runtime that silently skipped a scheduling policy or a
+/// memory policy would run the container with less protection or different behaviour than
 /// its config says, so each one is refused with a line that names it, before anything changes.
 /// </summary>
 public static class UnsupportedFeatures
@@ -14,7 +14,6 @@ public static class UnsupportedFeatures
     {
         var linux = spec.Linux;
         var process = spec.Process;
-        if (linux?.Seccomp is not null) Refuse("linux.seccomp", "seccomp filters");
         if (linux?.IntelRdt is not null) Refuse("linux.intelRdt", "Intel RDT");
         if (linux?.NetDevices is { Count: > 0 }) Refuse("linux.netDevices", "moving network devices");
         if (linux?.MemoryPolicy is not null) Refuse("linux.memoryPolicy", "memory policies");

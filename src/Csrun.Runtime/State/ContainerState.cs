@@ -36,6 +36,10 @@ public sealed class ContainerState
     /// <summary>The container's process: `exec` starts from it (env, user, capabilities...).</summary>
     [JsonPropertyName("process")] public SpecProcess? Process { get; set; }
 
+    /// <summary>The container's compiled seccomp filter: `exec` loads the same one.</summary>
+    [JsonPropertyName("seccomp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Csrun.Runtime.Seccomp.SeccompPlan? Seccomp { get; set; }
+
     /// <summary>Namespace types init lives in apart from the host's: `exec` joins these.</summary>
     [JsonPropertyName("namespaces")] public List<string> NamespaceTypes { get; set; } = new();
 }

@@ -1,5 +1,6 @@
 using Csrun.Cli;
 using Csrun.Runtime.Process;
+using Csrun.Runtime.Seccomp;
 using Csrun.Runtime.Spec;
 
 namespace Csrun.Commands;
@@ -21,7 +22,15 @@ public static class FeaturesCommand
                 Namespaces = NamespacePlan.Flags.Keys.ToList(),
                 Capabilities = LinuxCapabilityNames.All.ToList(),
                 Cgroup = new CgroupFeatures { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = true },
-                Seccomp = new SeccompFeatures { Enabled = false },
+                Seccomp = new SeccompFeatures
+                {
+                    Enabled = true,
+                    Actions = SeccompNames.Actions.ToList(),
+                    Operators = SeccompNames.Operators.ToList(),
+                    Archs = Enum.GetValues<SeccompArch>().Select(SeccompArchitectures.Name).ToList(),
+                    KnownFlags = SeccompNames.Flags.ToList(),
+                    SupportedFlags = SeccompNames.Flags.ToList(),
+                },
                 Apparmor = new EnabledFeature { Enabled = false },
                 Selinux = new EnabledFeature { Enabled = false },
                 IntelRdt = new IntelRdtFeatures { Enabled = false },

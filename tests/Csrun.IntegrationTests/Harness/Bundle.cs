@@ -109,5 +109,12 @@ public sealed class Bundle
         return this;
     }
 
+    /// <summary>Puts the static syscall-probe helper at /bin/syscall-probe in the rootfs.</summary>
+    public Bundle AddSyscallProbe()
+    {
+        File.Copy(Paths.SyscallProbe, Path.Combine(RootfsDir, "bin", "syscall-probe"), overwrite: true);
+        return this;
+    }
+
     public override string ToString() => Dir;
 }

@@ -44,6 +44,21 @@ public static class Paths
         }
     }
 
+    /// <summary>The static syscall-probe helper (make probe): $CSRUN_SYSCALL_PROBE, else &lt;repo&gt;/bin/syscall-probe.</summary>
+    public static string SyscallProbe
+    {
+        get
+        {
+            string? env = Environment.GetEnvironmentVariable("CSRUN_SYSCALL_PROBE");
+            string path = !string.IsNullOrEmpty(env) ? Path.GetFullPath(env)
+                : RepoRoot is { } repo ? Path.Combine(repo, "bin", "syscall-probe")
+                : throw new InvalidOperationException("Runtime.sln not found; set CSRUN_SYSCALL_PROBE");
+            if (!File.Exists(path))
+                throw new InvalidOperationException($"{path} does not exist: build it with `make probe`");
+            return path;
+        }
+    }
+
     private static string? FindRepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
