@@ -2,7 +2,8 @@ namespace Csrun.Runtime.Seccomp;
 
 /// <summary>
 /// Syscall name -> number per architecture, from the kernel's headers. The data is generated
-/// (SyscallTable.Generated.cs, by tools/gen-syscall-tables.sh); this file is the lookup.
+/// (SyscallTable.Generated.cs, by src/Csrun.Runtime/Seccomp/gen-syscall-tables.sh); this file
+/// is the lookup.
 /// </summary>
 public static partial class SyscallTable
 {
