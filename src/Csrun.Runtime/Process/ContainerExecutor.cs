@@ -147,18 +147,21 @@ public sealed class ContainerExecutor
                             throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
                     }
                     if (pid == 0) continue;
-                    if (readyToExec && !joined)
-                    {
-                        cgroup.Join(pid);
-                        joined = true;
-                        Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
-                    }
                     if (listenerFd >= 0)
                     {
                         ListenerHandoff.Send(state.Seccomp!, listenerFd, pid, ContainerCreator.HookState(state, state.InitPid, "running"));
                         Native.Close(listenerFd);
                         listenerFd = -1;
                         Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+                    }
+                    if (readyToExec && !joined)
+                    {
+                        cgroup.Join(pid);
+                        joined = true;
+                        Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+                        // It freezes with the container as it joins: its execve (and the end
+                        // of the stream) comes only after resume.
+                        break;
                     }
                 }
             }

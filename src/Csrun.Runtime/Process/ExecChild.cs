@@ -242,13 +242,15 @@ public sealed unsafe class ExecChild : IDisposable
         if (Sys3(Native.SYS_close_range, 3 + p->PreserveFds, uint.MaxValue, K.CLOSE_RANGE_CLOEXEC) < 0) Fail(p, StepCloseRange);
         // The sync socket is close-on-exec: a successful execve closes it, a failed one reports.
         if (p->SyncFd < 3 + p->PreserveFds) Fail(p, StepCloseRange);
+        // Before the cgroup move of a paused container: the process freezes as it joins, and the
+        // listener must reach the agent before that.
+        if (p->SeccompWhen == SeccompLate) InstallSeccomp(p);
         if (p->WaitBeforeExec != 0)
         {
             RawNative.Write(p->SyncFd, p->ReadyFrame, 5);
             do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
             if (n != 1) RawNative.Exit(1);
         }
-        if (p->SeccompWhen == SeccompLate) InstallSeccomp(p);
         Sys3(SYS_execve, (long)p->Path, (long)p->Argv, (long)p->Envp);
         Fail(p, StepExec);
     }
