@@ -27,6 +27,8 @@ public sealed class ContainerExecutor
         public string? ConsoleSocket { get; init; }
         public bool IgnorePaused { get; init; }
         public int PreserveFds { get; init; }
+        /// <summary>`--cgroup`: controller ("" for all) to a sub-cgroup to join (see <see cref="SubCgroups"/>).</summary>
+        public IReadOnlyDictionary<string, string>? SubCgroups { get; init; }
     }
 
     /// <summary>The started process: its pid and a pidfd to wait on (the caller owns it).</summary>
@@ -59,6 +61,9 @@ public sealed class ContainerExecutor
             foreach (var r in process.Rlimits ?? new())
                 rlimits.Add((Rlimits.Resources.TryGetValue(r.Type!, out int res) ? res : throw new ArgumentException($"process.rlimits: unknown rlimit type \"{r.Type}\""), r.Soft, r.Hard));
 
+            // Before the terminal: nothing is sent to the console socket for an exec that cannot start.
+            var cgroupPaths = SubCgroups.Apply(state.CgroupPaths, o.SubCgroups ?? new Dictionary<string, string>());
+            SubCgroups.RequireExisting(state.CgroupPaths, cgroupPaths);
             int nsFlags = 0;
             foreach (var type in state.NamespaceTypes)
                 nsFlags |= (int)NamespacePlan.Flags[type];
@@ -71,11 +76,11 @@ public sealed class ContainerExecutor
                 ttyFd = Track(fds, OpenTerminal(root, o.ConsoleSocket));
             }
 
-            var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
+            var cgroup = CgroupFsManager.FromPaths(cgroupPaths);
             // In a paused container the process joins the (frozen) cgroup last, right before
             // execve, and then freezes with the rest until resume.
-            bool joinLate = status == ContainerStatus.Paused && state.CgroupPaths.Count > 0;
-            int cgroupFd = state.CgroupPaths.Count > 0 && !joinLate ? cgroup.OpenForClone() : -1;
+            bool joinLate = status == ContainerStatus.Paused && cgroupPaths.Count > 0;
+            int cgroupFd = cgroupPaths.Count > 0 && !joinLate ? cgroup.OpenForClone() : -1;
             if (cgroupFd >= 0) Track(fds, cgroupFd);
 
             var (parentSock, childSock) = Sys.SocketPair();
@@ -108,7 +113,7 @@ public sealed class ContainerExecutor
 
             Native.Close(childSock);
             fds.Remove(childSock);
-            if (cgroupFd < 0 && state.CgroupPaths.Count > 0 && !joinLate) cgroup.Join(middle);
+            if (cgroupFd < 0 && cgroupPaths.Count > 0 && !joinLate) cgroup.Join(middle);
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
             Sys.WriteAll(parentSock, "G"u8, "sync socket");

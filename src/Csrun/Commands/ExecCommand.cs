@@ -1,4 +1,5 @@
 using Csrun.Cli;
+using Csrun.Runtime.Cgroups;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Process;
 using Csrun.Runtime.Spec;
@@ -23,6 +24,8 @@ public static class ExecCommand
         if (line.Value("preserve-fds") is { } pf && (!int.TryParse(pf, out preserveFds) || preserveFds < 0))
             throw new UsageException($"invalid value \"{pf}\" for flag --preserve-fds: must be a non-negative number");
 
+        var subCgroups = SubCgroups.Parse(line.Values("cgroup"));
+
         var state = inv.Store.Load(id);
         var process = BuildProcess(line, state);
         foreach (var warning in SpecValidator.ValidateProcess(process)) inv.Log.Warn(warning);
@@ -37,6 +40,7 @@ public static class ExecCommand
             ConsoleSocket = line.Value("console-socket") ?? console?.Path,
             IgnorePaused = line.Has("ignore-paused"),
             PreserveFds = preserveFds,
+            SubCgroups = subCgroups,
         });
         if (line.Has("detach"))
         {
