@@ -106,6 +106,8 @@ public sealed class ContainerExecutor
                 Rlimits = rlimits,
                 NoNewPrivs = process.NoNewPrivileges,
                 Capabilities = caps,
+                AppArmorProfile = process.ApparmorProfile,
+                SelinuxLabel = process.SelinuxLabel,
             });
 
             int middle = Clone3.Clone(0, cgroupFd, out middlePidfd);
