@@ -38,7 +38,9 @@ public sealed class ContainerExecutor
     {
         var state = _store.Load(o.Id);
         var status = _store.StatusOf(state);
-        if (status is ContainerStatus.Stopped or ContainerStatus.Creating) throw new InvalidOperationException("container not running");
+        // runc's words for a stopped container.
+        if (status == ContainerStatus.Stopped) throw new InvalidOperationException("cannot exec in a stopped container");
+        if (status == ContainerStatus.Creating) throw new InvalidOperationException("container not running");
         if (status == ContainerStatus.Paused && !o.IgnorePaused)
             throw new InvalidOperationException("cannot exec in a paused container (use --ignore-paused to override)");
 
@@ -49,7 +51,7 @@ public sealed class ContainerExecutor
         {
             int initPidfd = Track(fds, Sys.PidfdOpen(state.InitPid));
             // The pidfd pins the pid: check it is still the container's init.
-            if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("container not running");
+            if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("cannot exec in a stopped container");
             string root = $"/proc/{state.InitPid}/root";
 
             var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, SecurePath.Join(root, "/etc/passwd"));
