@@ -22,8 +22,9 @@ public static class FeaturesCommand
                 Capabilities = LinuxCapabilityNames.All.ToList(),
                 Cgroup = new CgroupFeatures { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = true },
                 Seccomp = new SeccompFeatures { Enabled = false },
-                Apparmor = new EnabledFeature { Enabled = false },
-                Selinux = new EnabledFeature { Enabled = false },
+                // Supported by this binary (runtime-spec features.md), whatever the host runs.
+                Apparmor = new EnabledFeature { Enabled = true },
+                Selinux = new EnabledFeature { Enabled = true },
                 IntelRdt = new IntelRdtFeatures { Enabled = false },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
                 NetDevices = new EnabledFeature { Enabled = false },
