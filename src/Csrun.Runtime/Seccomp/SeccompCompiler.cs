@@ -221,18 +221,12 @@ public static class SeccompCompiler
         }
         else if (x86_64 is not null)
         {
-            int ownNumber = asm.NewLabel();
-            asm.JumpIf(BpfOpcodes.JumpIfGreaterOrEqual, bit, BpfAssembler.Next, ownNumber);
-            asm.Return(SeccompReturn.BadArch);
-            asm.Bind(ownNumber);
+            asm.JumpIf(BpfOpcodes.JumpIfGreaterOrEqual, bit, asm.ReturnTarget(SeccompReturn.BadArch), BpfAssembler.Next);
             EmitArchPart(asm, x86_64, 0, defaultReturn, enosysStub);
         }
         else
         {
-            int ownNumber = asm.NewLabel();
-            asm.JumpIf(BpfOpcodes.JumpIfAnySet, bit, ownNumber, BpfAssembler.Next);
-            asm.Return(SeccompReturn.BadArch);
-            asm.Bind(ownNumber);
+            asm.JumpIf(BpfOpcodes.JumpIfAnySet, bit, BpfAssembler.Next, asm.ReturnTarget(SeccompReturn.BadArch));
             EmitArchPart(asm, x32!, bit, defaultReturn, enosysStub);
         }
     }
@@ -246,13 +240,8 @@ public static class SeccompCompiler
     {
         bool stub = enosysStub && map.HasNumbers;
         if (stub)
-        {
-            int known = asm.NewLabel();
-            asm.JumpIf(BpfOpcodes.JumpIfGreater, map.MaxNumber, BpfAssembler.Next, known);
-            asm.Return(SeccompReturn.Errno | SeccompReturn.Enosys);
-            asm.Bind(known);
-        }
-        List<DispatchSegment> segments = map.Segments(firstNumber, coverAboveMax: !stub);
+            asm.JumpIf(BpfOpcodes.JumpIfGreater, map.MaxNumber, asm.ReturnTarget(SeccompReturn.Errno | SeccompReturn.Enosys), BpfAssembler.Next);
+        List<DispatchSegment> segments = map.Segments(firstNumber, stub ? map.MaxNumber : uint.MaxValue);
         SyscallDispatchEmitter.Emit(asm, segments, SeccompArchitectures.Is64Bit(map.Arch), defaultReturn);
     }
 }

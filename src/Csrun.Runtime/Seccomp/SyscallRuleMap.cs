@@ -39,13 +39,12 @@ internal sealed class SyscallRuleMap(SeccompArch arch)
     }
 
     /// <summary>
-    /// The numbers from <paramref name="first"/> upward as runs with one decision each, in order;
-    /// numbers no rule names fall in runs with a null decision (the default action). Neighbours
-    /// with the same verdict share a run, so a profile of mostly consecutive allowed syscalls
-    /// becomes a few intervals. Without <paramref name="coverAboveMax"/> the runs stop at the
-    /// largest number with a rule: the caller has dealt with the numbers above it.
+    /// The numbers from <paramref name="first"/> to <paramref name="last"/> as runs with one
+    /// decision each, in order; numbers no rule names fall in runs with a null decision (the
+    /// default action). Neighbours with the same verdict share a run, so a profile of mostly
+    /// consecutive allowed syscalls becomes a few intervals.
     /// </summary>
-    public List<DispatchSegment> Segments(uint first, bool coverAboveMax)
+    public List<DispatchSegment> Segments(uint first, uint last)
     {
         int count = _decisions.Count;
         var numbers = new uint[count];
@@ -58,19 +57,19 @@ internal sealed class SyscallRuleMap(SeccompArch arch)
         }
         Array.Sort(numbers, decisions);
 
-        var segments = new List<DispatchSegment>(count + 1);
+        var segments = new List<DispatchSegment>(2 * count + 1);
         ulong next = first; // one past the last number covered; ulong so 0xffffffff + 1 does not wrap
         for (i = 0; i < count; i++)
         {
             uint nr = numbers[i];
-            if (nr < first)
+            if (nr < first || nr > last)
                 continue;
             if (nr > next)
                 Append(segments, (uint)next, null);
             Append(segments, nr, decisions[i]);
             next = (ulong)nr + 1;
         }
-        if (segments.Count == 0 || (coverAboveMax && next <= uint.MaxValue))
+        if (next <= last)
             Append(segments, (uint)next, null);
         return segments;
     }
