@@ -58,7 +58,7 @@ internal sealed class BpfAssembler
     private readonly List<uint> _returnTargetValues = new();
     private readonly List<PoolEntry> _pool = new();
 
-    public BpfAssembler(int capacity = 256)
+    public BpfAssembler(int capacity = 512)
     {
         _instructions = new Pending[capacity];
         _labelTargets = new int[capacity];

@@ -22,8 +22,8 @@ internal static class SyscallDispatchEmitter
 
     private static bool TryGetReturn(DispatchSegment segment, uint defaultReturn, out uint value)
     {
-        SyscallDecision? decision = segment.Decision;
-        if (decision is null)
+        SyscallDecision decision = segment.Decision;
+        if (decision.IsDefault)
         {
             value = defaultReturn;
             return true;
@@ -37,7 +37,7 @@ internal static class SyscallDispatchEmitter
     {
         if (first == last)
         {
-            EmitRules(asm, segments[first].Decision!.Conditional!, is64Bit, defaultReturn);
+            EmitRules(asm, segments[first].Decision.Conditional!, is64Bit, defaultReturn);
             return;
         }
         // The lower half falls through, the upper half is jumped to: both forward, as cBPF needs.
