@@ -1,12 +1,22 @@
 namespace Csrun.Runtime.Seccomp;
 
 /// <summary>
-/// Builds a classic BPF program with symbolic jump targets. cBPF jumps only forward, and a
-/// conditional jump's jt/jf are 8 bits wide, so <see cref="Assemble"/> lays the program out and,
-/// where a target is more than 255 instructions away, routes the branch through a trampoline
-/// placed right after the jump: a copy of the target when it is a <c>ret</c>, else a <c>ja</c>
-/// (32-bit offset). Inserting trampolines moves other targets further, so layout repeats until
-/// nothing changes; it only ever grows, so it ends.
+/// Builds a classic BPF program with symbolic jump targets.
+/// <para>
+/// Return pools: a filter returns a handful of distinct values from hundreds of places. A jump
+/// may target <see cref="ReturnTarget"/>(value) instead of a <c>ret</c> of its own; the
+/// assembler keeps one pending <c>ret value</c> per value and places it at the next point that
+/// nothing falls through into, once its first user is getting far away (like an ARM assembler's
+/// literal pool). Code that would follow there is reached only through labels, which bind after
+/// the pool, so placing it never changes the program's meaning.
+/// </para>
+/// <para>
+/// Layout: cBPF jumps only forward, and a conditional jump's jt/jf are 8 bits wide, so
+/// <see cref="Assemble"/> routes a branch whose target is more than 255 instructions away
+/// through a trampoline placed right after the jump: a copy of the target when it is a
+/// <c>ret</c>, else a <c>ja</c> (32-bit offset). Trampolines move other targets further, so
+/// layout repeats until nothing changes; it only ever grows, so it ends.
+/// </para>
 /// </summary>
 internal sealed class BpfAssembler
 {
@@ -14,6 +24,15 @@ internal sealed class BpfAssembler
     public const int Next = -1;
 
     private const int Unbound = -1;
+
+    /// <summary>Return targets are labels numbered downward from here; they are never bound.</summary>
+    private const int FirstReturnTarget = -2;
+
+    /// <summary>
+    /// A pool is placed once its oldest user is this far back: well inside a conditional jump's
+    /// reach, leaving room for the code emitted before the next point a pool can go.
+    /// </summary>
+    private const int PoolDistance = 160;
 
     private struct Pending
     {
@@ -24,12 +43,22 @@ internal sealed class BpfAssembler
         public int WhenFalse;
     }
 
+    /// <summary>A ret waiting for its place: the label its users jump to, and where the first of them is.</summary>
+    private struct PoolEntry
+    {
+        public uint Value;
+        public int Label;
+        public int FirstUser;
+    }
+
     private Pending[] _instructions;
     private int _count;
     private int[] _labelTargets;
     private int _labelCount;
+    private readonly List<uint> _returnTargetValues = new();
+    private readonly List<PoolEntry> _pool = new();
 
-    public BpfAssembler(int capacity = 256)
+    public BpfAssembler(int capacity = 512)
     {
         _instructions = new Pending[capacity];
         _labelTargets = new int[capacity];
@@ -49,9 +78,21 @@ internal sealed class BpfAssembler
     /// <summary>The label now names the next instruction emitted.</summary>
     public void Bind(int label)
     {
+        if (label < 0)
+            throw new InvalidOperationException($"BPF label {label} cannot be bound");
         if (_labelTargets[label] != Unbound)
             throw new InvalidOperationException($"BPF label {label} is bound twice");
         _labelTargets[label] = _count;
+    }
+
+    /// <summary>A jump target that returns <paramref name="value"/>; it can be used any number of times.</summary>
+    public int ReturnTarget(uint value)
+    {
+        for (int i = 0; i < _returnTargetValues.Count; i++)
+            if (_returnTargetValues[i] == value)
+                return FirstReturnTarget - i;
+        _returnTargetValues.Add(value);
+        return FirstReturnTarget - (_returnTargetValues.Count - 1);
     }
 
     public void LoadWord(uint offset) => Add(BpfOpcodes.LoadWordAbsolute, offset, Next, Next);
@@ -72,9 +113,62 @@ internal sealed class BpfAssembler
 
     private void Add(ushort code, uint k, int whenTrue, int whenFalse)
     {
+        bool jumps = code == BpfOpcodes.JumpAlways || BpfOpcodes.IsConditionalJump(code);
+        if (jumps)
+        {
+            whenTrue = PoolLabel(whenTrue);
+            whenFalse = PoolLabel(whenFalse);
+        }
+        Append(code, k, whenTrue, whenFalse);
+        if (!FallsThrough(_instructions[_count - 1]) && PoolIsDue())
+            PlacePool();
+    }
+
+    /// <summary>Nothing falls through past a ret, a ja, or a conditional jump with two labelled targets.</summary>
+    private static bool FallsThrough(in Pending ins) => ins.Code switch
+    {
+        BpfOpcodes.ReturnConstant or BpfOpcodes.JumpAlways => false,
+        _ when BpfOpcodes.IsConditionalJump(ins.Code) => ins.WhenTrue == Next || ins.WhenFalse == Next,
+        _ => true,
+    };
+
+    private void Append(ushort code, uint k, int whenTrue, int whenFalse)
+    {
         if (_count == _instructions.Length)
             Array.Resize(ref _instructions, _instructions.Length * 2);
         _instructions[_count++] = new Pending { Code = code, K = k, WhenTrue = whenTrue, WhenFalse = whenFalse };
+    }
+
+    /// <summary>A return target becomes the label of the pending ret of its value; other labels pass.</summary>
+    private int PoolLabel(int target)
+    {
+        if (target > FirstReturnTarget)
+            return target;
+        uint value = _returnTargetValues[FirstReturnTarget - target];
+        for (int i = 0; i < _pool.Count; i++)
+            if (_pool[i].Value == value)
+                return _pool[i].Label;
+        int label = NewLabel();
+        _pool.Add(new PoolEntry { Value = value, Label = label, FirstUser = _count });
+        return label;
+    }
+
+    private bool PoolIsDue()
+    {
+        for (int i = 0; i < _pool.Count; i++)
+            if (_count - _pool[i].FirstUser >= PoolDistance)
+                return true;
+        return false;
+    }
+
+    private void PlacePool()
+    {
+        for (int i = 0; i < _pool.Count; i++)
+        {
+            _labelTargets[_pool[i].Label] = _count;
+            Append(BpfOpcodes.ReturnConstant, _pool[i].Value, Next, Next);
+        }
+        _pool.Clear();
     }
 
     /// <summary>The index of the instruction a jump at <paramref name="from"/> lands on.</summary>
@@ -101,6 +195,10 @@ internal sealed class BpfAssembler
 
     public SockFilter[] Assemble()
     {
+        if (_count == 0 || FallsThrough(_instructions[_count - 1]))
+            throw new InvalidOperationException("the BPF program would run off its end");
+        PlacePool();
+
         int n = _count;
         var trueTargets = new int[n];
         var falseTargets = new int[n];

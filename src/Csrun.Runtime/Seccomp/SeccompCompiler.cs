@@ -197,7 +197,7 @@ public static class SeccompCompiler
             {
                 if (SeccompArchitectures.AuditArch(order[a]) == audits[s])
                 {
-                    EmitArchPart(asm, maps[(int)order[a]]!, 0, defaultReturn, enosysStub);
+                    EmitArchPart(asm, maps[(int)order[a]]!, defaultReturn, enosysStub);
                     break;
                 }
             }
@@ -215,44 +215,33 @@ public static class SeccompCompiler
         {
             int x32Part = asm.NewLabel();
             asm.JumpIf(BpfOpcodes.JumpIfAnySet, bit, x32Part, BpfAssembler.Next);
-            EmitArchPart(asm, x86_64, 0, defaultReturn, enosysStub);
+            EmitArchPart(asm, x86_64, defaultReturn, enosysStub);
             asm.Bind(x32Part);
-            EmitArchPart(asm, x32, bit, defaultReturn, enosysStub);
+            EmitArchPart(asm, x32, defaultReturn, enosysStub);
         }
         else if (x86_64 is not null)
         {
-            int ownNumber = asm.NewLabel();
-            asm.JumpIf(BpfOpcodes.JumpIfGreaterOrEqual, bit, BpfAssembler.Next, ownNumber);
-            asm.Return(SeccompReturn.BadArch);
-            asm.Bind(ownNumber);
-            EmitArchPart(asm, x86_64, 0, defaultReturn, enosysStub);
+            asm.JumpIf(BpfOpcodes.JumpIfGreaterOrEqual, bit, asm.ReturnTarget(SeccompReturn.BadArch), BpfAssembler.Next);
+            EmitArchPart(asm, x86_64, defaultReturn, enosysStub);
         }
         else
         {
-            int ownNumber = asm.NewLabel();
-            asm.JumpIf(BpfOpcodes.JumpIfAnySet, bit, ownNumber, BpfAssembler.Next);
-            asm.Return(SeccompReturn.BadArch);
-            asm.Bind(ownNumber);
-            EmitArchPart(asm, x32!, bit, defaultReturn, enosysStub);
+            asm.JumpIf(BpfOpcodes.JumpIfAnySet, bit, BpfAssembler.Next, asm.ReturnTarget(SeccompReturn.BadArch));
+            EmitArchPart(asm, x32!, defaultReturn, enosysStub);
         }
     }
 
     /// <summary>
-    /// One architecture's dispatch, A holding nr (never below <paramref name="firstNumber"/>).
+    /// One architecture's dispatch, A holding nr (never below the map's first number).
     /// runc's stub first: a number above every syscall the profile names is newer than the
     /// profile, and ENOSYS makes libc fall back (clone3 to clone) where EPERM would fail.
     /// </summary>
-    private static void EmitArchPart(BpfAssembler asm, SyscallRuleMap map, uint firstNumber, uint defaultReturn, bool enosysStub)
+    private static void EmitArchPart(BpfAssembler asm, SyscallRuleMap map, uint defaultReturn, bool enosysStub)
     {
         bool stub = enosysStub && map.HasNumbers;
         if (stub)
-        {
-            int known = asm.NewLabel();
-            asm.JumpIf(BpfOpcodes.JumpIfGreater, map.MaxNumber, BpfAssembler.Next, known);
-            asm.Return(SeccompReturn.Errno | SeccompReturn.Enosys);
-            asm.Bind(known);
-        }
-        List<DispatchSegment> segments = map.Segments(firstNumber, coverAboveMax: !stub);
+            asm.JumpIf(BpfOpcodes.JumpIfGreater, map.MaxNumber, asm.ReturnTarget(SeccompReturn.Errno | SeccompReturn.Enosys), BpfAssembler.Next);
+        List<DispatchSegment> segments = map.Segments(stub ? map.MaxNumber : uint.MaxValue);
         SyscallDispatchEmitter.Emit(asm, segments, SeccompArchitectures.Is64Bit(map.Arch), defaultReturn);
     }
 }

@@ -1,14 +1,33 @@
+using System.Runtime.InteropServices;
+
 namespace Csrun.Runtime.Seccomp;
 
 /// <summary>
 /// The profile's rules for one architecture, by syscall number as the filter sees it (x32
-/// numbers carry <see cref="SeccompArchitectures.X32SyscallBit"/>).
+/// numbers carry <see cref="SeccompArchitectures.X32SyscallBit"/>). Syscall numbers are dense
+/// and small, so decisions live in an array indexed from <see cref="FirstNumber"/>: no hashing
+/// and no sorting on the compile path. The rare outliers (ARM's private calls at 0xf0000+) go
+/// to a dictionary.
 /// </summary>
-internal sealed class SyscallRuleMap(SeccompArch arch)
+internal sealed class SyscallRuleMap
 {
-    private readonly Dictionary<uint, SyscallDecision> _decisions = new();
+    /// <summary>Numbers this far above <see cref="FirstNumber"/> are kept in the dictionary.</summary>
+    private const int DenseLimit = 4096;
 
-    public SeccompArch Arch { get; } = arch;
+    private SyscallDecision[] _dense = [];
+    private int _denseUsed; // one past the highest index with a rule
+    private Dictionary<uint, SyscallDecision>? _sparse;
+
+    public SyscallRuleMap(SeccompArch arch)
+    {
+        Arch = arch;
+        FirstNumber = arch == SeccompArch.X32 ? SeccompArchitectures.X32SyscallBit : 0;
+    }
+
+    public SeccompArch Arch { get; }
+
+    /// <summary>The lowest number a syscall of this architecture has.</summary>
+    public uint FirstNumber { get; }
 
     /// <summary>Whether any of the profile's names exists on this architecture, rules skipped or not.</summary>
     public bool HasNumbers { get; private set; }
@@ -17,8 +36,7 @@ internal sealed class SyscallRuleMap(SeccompArch arch)
     public uint MaxNumber { get; private set; }
 
     /// <summary>The number seccomp_data.nr holds for the table's <paramref name="number"/>.</summary>
-    public uint FilterNumber(int number) =>
-        Arch == SeccompArch.X32 ? (uint)number | SeccompArchitectures.X32SyscallBit : (uint)number;
+    public uint FilterNumber(int number) => (uint)number | FirstNumber;
 
     /// <summary>Counts a profile name toward the ENOSYS stub's bound, even when its rule is skipped.</summary>
     public void Note(uint nr)
@@ -30,63 +48,65 @@ internal sealed class SyscallRuleMap(SeccompArch arch)
 
     public void Add(uint nr, FilterRule rule)
     {
-        if (!_decisions.TryGetValue(nr, out SyscallDecision? decision))
+        uint index = nr - FirstNumber;
+        if (index < DenseLimit)
         {
-            decision = new SyscallDecision();
-            _decisions.Add(nr, decision);
+            if (index >= _dense.Length)
+                Array.Resize(ref _dense, Math.Max((int)index + 1, Math.Max(512, _dense.Length * 2)));
+            _dense[index].Add(rule);
+            _denseUsed = Math.Max(_denseUsed, (int)index + 1);
+            return;
         }
-        decision.Add(rule);
+        _sparse ??= new Dictionary<uint, SyscallDecision>();
+        CollectionsMarshal.GetValueRefOrAddDefault(_sparse, nr, out _).Add(rule);
     }
 
     /// <summary>
-    /// The numbers from <paramref name="first"/> upward as runs with one decision each, in order;
-    /// numbers no rule names fall in runs with a null decision (the default action). Neighbours
-    /// with the same verdict share a run, so a profile of mostly consecutive allowed syscalls
-    /// becomes a few intervals. Without <paramref name="coverAboveMax"/> the runs stop at the
-    /// largest number with a rule: the caller has dealt with the numbers above it.
+    /// The numbers from <see cref="FirstNumber"/> to <paramref name="last"/> as runs with one
+    /// decision each, in order; numbers no rule names fall in default runs. Neighbours with the
+    /// same verdict share a run, so a profile of mostly consecutive allowed syscalls becomes a
+    /// few intervals.
     /// </summary>
-    public List<DispatchSegment> Segments(uint first, bool coverAboveMax)
+    public List<DispatchSegment> Segments(uint last)
     {
-        int count = _decisions.Count;
-        var numbers = new uint[count];
-        var decisions = new SyscallDecision[count];
-        int i = 0;
-        foreach (KeyValuePair<uint, SyscallDecision> entry in _decisions)
+        var segments = new List<DispatchSegment>(64);
+        ulong next = FirstNumber; // one past the last number covered; ulong so 0xffffffff + 1 does not wrap
+        for (int i = 0; i < _denseUsed; i++)
         {
-            numbers[i] = entry.Key;
-            decisions[i++] = entry.Value;
-        }
-        Array.Sort(numbers, decisions);
-
-        var segments = new List<DispatchSegment>(count + 1);
-        ulong next = first; // one past the last number covered; ulong so 0xffffffff + 1 does not wrap
-        for (i = 0; i < count; i++)
-        {
-            uint nr = numbers[i];
-            if (nr < first)
+            if (_dense[i].IsDefault)
                 continue;
-            if (nr > next)
-                Append(segments, (uint)next, null);
-            Append(segments, nr, decisions[i]);
-            next = (ulong)nr + 1;
+            AddRun(segments, FirstNumber + (uint)i, _dense[i], last, ref next);
         }
-        if (segments.Count == 0 || (coverAboveMax && next <= uint.MaxValue))
-            Append(segments, (uint)next, null);
+        if (_sparse is not null)
+        {
+            var numbers = new uint[_sparse.Count];
+            _sparse.Keys.CopyTo(numbers, 0);
+            Array.Sort(numbers);
+            foreach (uint nr in numbers)
+                AddRun(segments, nr, _sparse[nr], last, ref next);
+        }
+        if (next <= last)
+            Append(segments, (uint)next, default);
         return segments;
     }
 
-    private static void Append(List<DispatchSegment> segments, uint start, SyscallDecision? decision)
+    private static void AddRun(List<DispatchSegment> segments, uint nr, in SyscallDecision decision, uint last, ref ulong next)
     {
-        if (segments.Count > 0)
-        {
-            SyscallDecision? previous = segments[^1].Decision;
-            bool same = previous is null ? decision is null : decision is not null && previous.SameAs(decision);
-            if (same)
-                return;
-        }
+        if (nr > last)
+            return;
+        if (nr > next)
+            Append(segments, (uint)next, default);
+        Append(segments, nr, decision);
+        next = (ulong)nr + 1;
+    }
+
+    private static void Append(List<DispatchSegment> segments, uint start, in SyscallDecision decision)
+    {
+        if (segments.Count > 0 && segments[^1].Decision.SameAs(decision))
+            return;
         segments.Add(new DispatchSegment(start, decision));
     }
 }
 
-/// <summary>Syscall numbers from <see cref="Start"/> up to the next segment's start share <see cref="Decision"/> (null: the default action).</summary>
-internal readonly record struct DispatchSegment(uint Start, SyscallDecision? Decision);
+/// <summary>Syscall numbers from <see cref="Start"/> up to the next segment's start share <see cref="Decision"/>.</summary>
+internal readonly record struct DispatchSegment(uint Start, SyscallDecision Decision);

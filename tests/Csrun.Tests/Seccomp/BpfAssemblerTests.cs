@@ -127,4 +127,52 @@ public sealed class BpfAssemblerTests
         dangling.Return(0);
         Assert.Throws<InvalidOperationException>(() => dangling.Assemble());
     }
+
+    [Fact]
+    public void ReturnTargetsShareFewPooledRets()
+    {
+        // 1000 tests that each jump to one of two verdicts: the rets are pooled within reach
+        // instead of emitted 2000 times, and every jump still lands on the right one.
+        var asm = new BpfAssembler();
+        const int tests = 1000;
+        asm.LoadWord(0);
+        for (int i = 0; i < tests; i++)
+        {
+            int next = asm.NewLabel();
+            asm.JumpIf(BpfOpcodes.JumpIfEqual, (uint)i, asm.ReturnTarget(i % 2 == 0 ? 7u : 8u), next);
+            asm.Bind(next);
+            asm.LoadWord(0);
+        }
+        asm.Return(9);
+        SockFilter[] program = asm.Assemble();
+        BpfInterpreter.Check(program);
+        int rets = 0, jas = 0;
+        foreach (SockFilter ins in program)
+        {
+            rets += ins.Code == Ret ? 1 : 0;
+            jas += ins.Code == Ja ? 1 : 0;
+        }
+        Assert.True(rets < 40, $"{rets} rets");
+        Assert.Equal(0, jas);
+        for (uint i = 0; i < tests; i++)
+            Assert.Equal(i % 2 == 0 ? 7u : 8u, BpfInterpreter.Run(program, 0, i));
+        Assert.Equal(9u, BpfInterpreter.Run(program, 0, tests));
+    }
+
+    [Fact]
+    public void PoolsNeverInterruptFallThrough()
+    {
+        // Only fall-through code for a long stretch: the pool must wait for the ret at the end,
+        // and the early user then reaches it through a trampoline.
+        var asm = new BpfAssembler();
+        asm.LoadWord(0);
+        asm.JumpIf(BpfOpcodes.JumpIfEqual, 1, asm.ReturnTarget(5), BpfAssembler.Next);
+        for (int i = 0; i < 400; i++)
+            asm.LoadWord(4);
+        asm.Return(6);
+        SockFilter[] program = asm.Assemble();
+        BpfInterpreter.Check(program);
+        Assert.Equal(5u, BpfInterpreter.Run(program, 0, 1));
+        Assert.Equal(6u, BpfInterpreter.Run(program, 0, 2));
+    }
 }

@@ -104,4 +104,28 @@ public static class BpfInterpreter
             }
         }
     }
+
+    /// <summary>One line per instruction, jump targets as absolute indexes, for failure messages.</summary>
+    public static string Disassemble(SockFilter[] program)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int pc = 0; pc < program.Length; pc++)
+        {
+            SockFilter ins = program[pc];
+            string name = ins.Code switch
+            {
+                Ld => $"ld [{ins.K}]",
+                And => $"and #0x{ins.K:x}",
+                Ja => $"ja {pc + 1 + ins.K}",
+                Jeq => $"jeq #0x{ins.K:x} {pc + 1 + ins.Jt} {pc + 1 + ins.Jf}",
+                Jgt => $"jgt #0x{ins.K:x} {pc + 1 + ins.Jt} {pc + 1 + ins.Jf}",
+                Jge => $"jge #0x{ins.K:x} {pc + 1 + ins.Jt} {pc + 1 + ins.Jf}",
+                Jset => $"jset #0x{ins.K:x} {pc + 1 + ins.Jt} {pc + 1 + ins.Jf}",
+                Ret => $"ret #0x{ins.K:x8}",
+                _ => $"?? 0x{ins.Code:x2}",
+            };
+            text.Append(pc.ToString().PadLeft(4)).Append(": ").AppendLine(name);
+        }
+        return text.ToString();
+    }
 }

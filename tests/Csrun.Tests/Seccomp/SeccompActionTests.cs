@@ -73,4 +73,23 @@ public sealed class SeccompActionTests
         // Only the native architecture is in the filter when none is listed.
         Assert.Equal(Hex(KillThread), Hex(Run(filter, SeccompArch.X86, "read")));
     }
+
+    [Fact]
+    public void UnvalidatedNamesStillGiveASpecError()
+    {
+        // The validator runs first; the compiler still names the field if handed a bad profile.
+        var badDefault = Profile("SCMP_ACT_PANIC", null);
+        var error = Assert.Throws<Csrun.Runtime.Spec.SpecException>(() => SeccompCompiler.Compile(badDefault, SeccompArch.X86_64));
+        Assert.Equal("linux.seccomp.defaultAction", error.JsonPath);
+        Assert.Equal("linux.seccomp.defaultAction: unknown action \"SCMP_ACT_PANIC\"", error.Message);
+
+        var badOp = Profile("SCMP_ACT_ERRNO", null, Rule("SCMP_ACT_ALLOW", "read"),
+            Rule("SCMP_ACT_ALLOW", null, ["write"], Arg(0, "SCMP_CMP_EQ", 1), Arg(1, "SCMP_CMP_SIMILAR", 1)));
+        error = Assert.Throws<Csrun.Runtime.Spec.SpecException>(() => SeccompCompiler.Compile(badOp, SeccompArch.X86_64));
+        Assert.Equal("linux.seccomp.syscalls[1].args[1].op", error.JsonPath);
+
+        var badIndex = Profile("SCMP_ACT_ERRNO", null, Rule("SCMP_ACT_ALLOW", null, ["write"], Arg(6, "SCMP_CMP_EQ", 1)));
+        error = Assert.Throws<Csrun.Runtime.Spec.SpecException>(() => SeccompCompiler.Compile(badIndex, SeccompArch.X86_64));
+        Assert.Equal("linux.seccomp.syscalls[0].args[0].index", error.JsonPath);
+    }
 }
