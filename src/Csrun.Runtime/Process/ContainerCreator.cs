@@ -76,6 +76,11 @@ public sealed class ContainerCreator
             Mark("state dir made");
 
             cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
+            // Recorded before the mkdirs: a create killed between them leaves nothing behind that
+            // `delete --force` does not know of.
+            state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            state.CgroupsCreated = cgroup.MissingDirs().ToList();
+            _store.Save(state);
             cgroupsCreated = cgroup.Create();
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.CgroupsCreated = cgroupsCreated.ToList();
