@@ -37,8 +37,13 @@ deps:
 
 # A static helper the integration tests copy into containers to make exact system calls.
 PROBE := bin/syscall-probe
-probe: $(PROBE)
+ESCAPE_PROBE := bin/escape-probe
+probe: $(PROBE) $(ESCAPE_PROBE)
 $(PROBE): tests/helpers/syscall-probe.c | deps
+	@mkdir -p bin
+	gcc -static -O2 -Wall -o $@ $<
+# The attacker side of the security tests (SecurityTests.cs).
+$(ESCAPE_PROBE): tests/helpers/escape-probe.c | deps
 	@mkdir -p bin
 	gcc -static -O2 -Wall -o $@ $<
 
