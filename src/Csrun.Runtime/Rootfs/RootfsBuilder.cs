@@ -393,7 +393,8 @@ public sealed class RootfsBuilder
     /// through a symlink (not followed on purpose).</summary>
     private static int OpenPlainPath(RootDir root, string path, string setting)
     {
-        int fd = root.TryOpen(path, K.O_PATH | K.O_NOFOLLOW, out int errno, K.RESOLVE_NO_SYMLINKS);
+        // RESOLVE_NO_SYMLINKS: ELOOP for a symlink anywhere, the last component included.
+        int fd = root.TryOpen(path, K.O_PATH, out int errno, K.RESOLVE_NO_SYMLINKS);
         if (fd >= 0) return fd;
         if (errno is Errno.ENOENT or Errno.ELOOP or Errno.ENOTDIR) return -1;
         throw new SyscallException("openat2", $"{path} ({setting})", errno);
@@ -401,7 +402,7 @@ public sealed class RootfsBuilder
 
     private static int OpenDevNull(RootDir root)
     {
-        int fd = root.Open("/dev/null", K.O_PATH | K.O_NOFOLLOW, K.RESOLVE_NO_SYMLINKS);
+        int fd = root.Open("/dev/null", K.O_PATH, K.RESOLVE_NO_SYMLINKS);
         var st = SysAt.Stat(fd, "/dev/null");
         if (st.Type != K.S_IFCHR || st.RdevMajor != 1 || st.RdevMinor != 3)
         {
