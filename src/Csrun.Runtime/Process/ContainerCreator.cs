@@ -138,7 +138,8 @@ public sealed class ContainerCreator
             };
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
-                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo);
+                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo,
+                closeInChild: parentSock);
 
             int savedPidNs = -1;
             if (namespaces.PidNamespacePath is { } pidNsPath)

@@ -93,6 +93,7 @@ public sealed class ContainerExecutor
             using var child = new ExecChild(new ExecChild.Settings
             {
                 SyncFd = childSock,
+                ParentSyncFd = parentSock,
                 InitPidfd = initPidfd,
                 NamespaceFlags = nsFlags,
                 TtyFd = ttyFd,

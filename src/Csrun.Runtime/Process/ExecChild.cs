@@ -33,7 +33,7 @@ public sealed unsafe class ExecChild : IDisposable
     [StructLayout(LayoutKind.Sequential)]
     private struct Plan
     {
-        public int SyncFd, InitPidfd, NsFlags, TtyFd, PreserveFds, GroupCount, RlimitCount, NoNewPrivs, HasCaps, LastCap;
+        public int SyncFd, ParentSyncFd, InitPidfd, NsFlags, TtyFd, PreserveFds, GroupCount, RlimitCount, NoNewPrivs, HasCaps, LastCap;
         public uint Uid, Gid, Umask;
         public int HasUmask;
         public int WaitBeforeExec;
@@ -66,6 +66,9 @@ public sealed unsafe class ExecChild : IDisposable
     public sealed class Settings
     {
         public required int SyncFd { get; init; }
+        /// <summary>The parent's end of the sync socket: closed first thing in the child, so a
+        /// parent that dies is seen as EOF.</summary>
+        public int ParentSyncFd { get; init; } = -1;
         public required int InitPidfd { get; init; }
         public required int NamespaceFlags { get; init; }
         public int TtyFd { get; init; } = -1;
@@ -95,6 +98,7 @@ public sealed unsafe class ExecChild : IDisposable
         _plan = (Plan*)Alloc(sizeof(Plan));
         var p = _plan;
         p->SyncFd = s.SyncFd;
+        p->ParentSyncFd = s.ParentSyncFd;
         p->InitPidfd = s.InitPidfd;
         p->NsFlags = s.NamespaceFlags;
         p->TtyFd = s.TtyFd;
@@ -217,6 +221,7 @@ public sealed unsafe class ExecChild : IDisposable
 
     private static void Run(Plan* p)
     {
+        if (p->ParentSyncFd >= 0) Sys3(SYS_close, p->ParentSyncFd);
         if (Sys3(SYS_prctl, K.PR_SET_DUMPABLE, 0) < 0) Fail(p, StepDumpable);
         byte go = 0;
         nint n;
