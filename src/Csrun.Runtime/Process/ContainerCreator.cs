@@ -213,12 +213,9 @@ public sealed class ContainerCreator
         }
         catch
         {
-            if (pidfd >= 0)
-            {
-                Sys.PidfdSendSignal(pidfd, K.SIGKILL);
-                Sys.WaitPidfd(pidfd);
-                Native.Close(pidfd);
-            }
+            // init may be reaped already (it died first and its status was collected): a second
+            // wait must not replace the error, nor skip the cleanup below.
+            Sys.KillReapAndClose(pidfd);
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
             _store.Remove(options.Id);
             throw;

@@ -183,8 +183,8 @@ public sealed class ContainerExecutor
         }
         catch
         {
-            if (middlePidfd >= 0) { Sys.PidfdSendSignal(middlePidfd, K.SIGKILL); Sys.WaitPidfd(middlePidfd); Native.Close(middlePidfd); }
-            if (pidfd >= 0) { Sys.PidfdSendSignal(pidfd, K.SIGKILL); Sys.WaitPidfd(pidfd); Native.Close(pidfd); }
+            Sys.KillReapAndClose(middlePidfd);
+            Sys.KillReapAndClose(pidfd);
             throw;
         }
         finally

@@ -147,9 +147,12 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 }
                 catch (Exception e)
                 {
-                    string saved = Path.Combine(sb.BaseDir, $"failed-case-{i}.json");
+                    // Kept outside the sandbox, which cleanup removes: the case to replay by hand.
+                    string keep = Path.Combine("/tmp", "csrun-fuzz-failures");
+                    Directory.CreateDirectory(keep);
+                    string saved = Path.Combine(keep, $"seed{seed + w}-case{i}.json");
                     File.WriteAllBytes(saved, c.Json);
-                    lock (gate) failures.Add($"{what}: {e.Message}\n  (config kept in {saved} until cleanup)");
+                    lock (gate) failures.Add($"{what}: {e.Message}\n  (config kept in {saved})");
                     return;
                 }
             }
@@ -347,7 +350,8 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     public void Csrun_Keeps_Working_Beside_A_Fork_Bomb()
     {
         using var sb = new Sandbox(output);
-        Bundle b = sb.NewBundle("sh", "-c", "b() { b | b & }; b; while :; do sleep 1; done");
+        // pid 1 must not fork (ash exits when a fork fails): the bomb runs beside it.
+        Bundle b = sb.NewBundle("sh", "-c", "(b() { b | b & }; b) & exec sleep 60");
         b.Linux["resources"]!["pids"] = new JsonObject { ["limit"] = 24 };
         b.Linux["resources"]!["cpu"] = new JsonObject { ["quota"] = 20000, ["period"] = 100000 };
         string id = sb.NewId();
