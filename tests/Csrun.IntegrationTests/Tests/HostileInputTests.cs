@@ -46,15 +46,20 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         foreach (string d in Cgroups.ExistingDirs(cgroupsPath).Concat(Cgroups.ExistingDirs(id)))
             problems.Add("cgroup " + d);
         foreach (var m in Mounts.Under(bundleDir)) problems.Add("mount " + m);
+        // One read per process: csrun (and the fork that becomes init) name the bundle on
+        // their command line; init after the switch says "csrun init" and has its root in it.
+        // A container process was never started. (Anything in the container's cgroup keeps
+        // the cgroup, found above.)
         int self = Environment.ProcessId;
         foreach (int pid in Procs.AllPids())
         {
             if (pid == self) continue;
             string? cmd = Procs.Cmdline(pid);
-            string? cwd = Procs.Link(pid, "cwd");
-            string? root = Procs.Link(pid, "root");
-            if ((cmd is not null && cmd.Contains(bundleDir + " ", StringComparison.Ordinal)) || Procs.IsUnder(cwd, bundleDir) || Procs.IsUnder(root, bundleDir))
-                if (Procs.IsAlive(pid)) problems.Add($"process {pid} ({cmd})");
+            if (cmd is null) continue;
+            bool named = cmd.Contains(bundleDir + " ", StringComparison.Ordinal);
+            bool init = !named && cmd.StartsWith("csrun init", StringComparison.Ordinal) &&
+                        (Procs.IsUnder(Procs.Link(pid, "root"), bundleDir) || Procs.IsUnder(Procs.Link(pid, "cwd"), bundleDir));
+            if ((named || init) && Procs.IsAlive(pid)) problems.Add($"process {pid} ({cmd})");
         }
         return problems;
     }
