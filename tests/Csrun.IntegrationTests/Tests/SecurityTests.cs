@@ -422,6 +422,9 @@ public sealed class SecurityTests(ITestOutputHelper output)
         File.WriteAllText(fakeSysctl, "fake\n");
         b.Process["oomScoreAdj"] = 123;
         b.Linux["sysctl"] = new JsonObject { ["net.ipv4.ip_forward"] = "1" };
+        // A writable image: the fake files could take the writes (a read-only root would make
+        // a write to them fail, hiding the difference).
+        b.Config["root"]!["readonly"] = false;
         string id = sb.NewId();
 
         RuntimeResult r = sb.Create(b, id);
