@@ -205,16 +205,18 @@ public sealed class ContainerCreator
             _store.Save(state);
             return new Created(pid, pidfd, state);
         }
-        catch
+        catch (Exception e)
         {
+            // An init killed by the kernel for memory says only "exited": say why, as runc does.
+            bool oom = e is InitFailedException && cgroup is not null && OomKilled(cgroup);
             if (pidfd >= 0)
             {
-                Sys.PidfdSendSignal(pidfd, K.SIGKILL);
-                Sys.WaitPidfd(pidfd);
+                Sys.KillAndReap(pidfd);
                 Native.Close(pidfd);
             }
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
             _store.Remove(options.Id);
+            if (oom) throw new InitFailedException($"container init was OOM-killed (memory limit too low?): {e.Message}");
             throw;
         }
         finally
@@ -235,6 +237,12 @@ public sealed class ContainerCreator
         Owner = state.Owner,
         Annotations = state.Annotations is { Count: > 0 } ? state.Annotations : null,
     };
+
+    private static bool OomKilled(ICgroupManager cgroup)
+    {
+        try { return CgroupStats.OomKills(cgroup.Paths) > 0; }
+        catch (IOException) { return false; }
+    }
 
     private static int Track(List<int> fds, int fd)
     {
