@@ -89,7 +89,8 @@ public sealed class CgroupOperationTests(ITestOutputHelper output)
         var ns = f["linux"]!["namespaces"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         Assert.Contains("time", ns);
         Assert.Contains("user", ns);
-        Assert.False(f["linux"]!["seccomp"]!["enabled"]!.GetValue<bool>());
+        // Seccomp loading landed (a0f2774): features says so.
+        Assert.True(f["linux"]!["seccomp"]!["enabled"]!.GetValue<bool>());
         Assert.Contains("CAP_SYS_ADMIN", f["linux"]!["capabilities"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 }
