@@ -112,9 +112,6 @@ public sealed class ContainerCreator
             foreach (var (type, path) in namespaces.Joins)
                 joins.Add((Track(fds, OpenNamespace(type, path)), (int)NamespacePlan.Flags[type], path));
 
-            int cgroupFd = cgroup.OpenForClone();
-            if (cgroupFd >= 0) Track(fds, cgroupFd);
-
             var config = new InitConfig
             {
                 ContainerId = options.Id,
@@ -143,7 +140,9 @@ public sealed class ContainerCreator
                 Sys.Setns(target, (int)K.CLONE_NEWPID, pidNsPath);
             }
 
-            pid = Clone3.Clone(namespaces.CloneFlags, cgroupFd, out pidfd);
+            // Init is born in this process's cgroup, not the container's (no CLONE_INTO_CGROUP):
+            // it moves once its runtime is up, below.
+            pid = Clone3.Clone(namespaces.CloneFlags, -1, out pidfd);
             if (pid == 0) child.RunInChild();
 
             if (savedPidNs >= 0) Sys.Setns(savedPidNs, (int)K.CLONE_NEWPID, "/proc/self/ns/pid");
@@ -155,7 +154,6 @@ public sealed class ContainerCreator
             state.InitStartTime = initStat?.StartTime ?? 0;
             _store.Save(state);
 
-            if (cgroupFd < 0) cgroup.Join(pid);
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
             config.HookState = HookState(state, pid, "creating");
             byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
@@ -184,6 +182,12 @@ public sealed class ContainerCreator
                 configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
             }
             channel.Send(SyncMessage.Config, configJson);
+            // Memory stays charged to the cgroup where it was touched: moving init only now keeps
+            // its runtime's start-up out of the container's memory limit. The container process
+            // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
+            WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
+            cgroup.Join(pid);
+            channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
                 WaitFor(channel, child, pidfd, SyncMessage.RunHooks);
