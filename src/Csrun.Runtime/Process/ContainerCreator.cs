@@ -60,6 +60,7 @@ public sealed class ContainerCreator
             CreatorStartTime = self?.StartTime ?? 0,
             OwnPidNamespace = namespaces.NewPid,
             Hooks = spec.Hooks,
+            Devices = spec.Linux?.Devices,
             Process = spec.Process,
             NamespaceTypes = namespaces.Types.ToList(),
             Seccomp = seccomp,
