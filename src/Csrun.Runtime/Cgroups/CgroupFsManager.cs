@@ -114,19 +114,41 @@ public abstract class CgroupFsManager : ICgroupManager
         }
     }
 
+    /// <summary>Host pids in the cgroup and in every sub-cgroup below it (`exec --cgroup`
+    /// puts processes there), as runc counts them for ps, kill --all and delete.</summary>
     public List<int> Pids()
     {
         var pids = new List<int>();
         string? dir = PidSource();
         if (dir is null) return pids;
-        try
+        foreach (string d in SubtreeDeepestFirst(dir))
         {
-            foreach (var line in File.ReadAllLines(Path.Combine(dir, "cgroup.procs")))
-                if (int.TryParse(line, out int pid)) pids.Add(pid);
+            try
+            {
+                foreach (var line in File.ReadAllLines(Path.Combine(d, "cgroup.procs")))
+                    if (int.TryParse(line, out int pid)) pids.Add(pid);
+            }
+            catch (DirectoryNotFoundException) { }
+            catch (FileNotFoundException) { }
         }
-        catch (DirectoryNotFoundException) { }
-        catch (FileNotFoundException) { }
         return pids;
+    }
+
+    /// <summary>The cgroup directories below <paramref name="dir"/>, deepest first, then
+    /// <paramref name="dir"/> itself. A directory that vanishes meanwhile is skipped.</summary>
+    private static List<string> SubtreeDeepestFirst(string dir)
+    {
+        var result = new List<string>();
+        void Walk(string d)
+        {
+            string[] children;
+            try { children = Directory.GetDirectories(d); }
+            catch (IOException) { children = Array.Empty<string>(); }
+            foreach (string child in children) Walk(child);
+            result.Add(d);
+        }
+        Walk(dir);
+        return result;
     }
 
     /// <summary>The directory whose cgroup.procs lists the container's processes.</summary>
@@ -149,21 +171,33 @@ public abstract class CgroupFsManager : ICgroupManager
             if (round == 0 && IsFrozen()) Freeze(false);
             Thread.Sleep(round < 10 ? 2 : 20);
         }
-        RemoveDirs(created);
+        RemoveDirs(created, _paths.Values);
     }
 
-    private static void RemoveDirs(IReadOnlyList<string> created)
+    /// <summary>Removes <paramref name="created"/>, deepest first. The container's own cgroups
+    /// (<paramref name="own"/>) go with the sub-cgroups made inside them since (for
+    /// `exec --cgroup`; runc removes them too); a parent is only removed when empty.</summary>
+    private static void RemoveDirs(IReadOnlyList<string> created, IEnumerable<string>? own = null)
     {
+        var withSubtree = new HashSet<string>(own ?? Array.Empty<string>());
         for (int i = created.Count - 1; i >= 0; i--)
         {
-            // A killed process leaves its cgroup a moment after it dies: retry EBUSY briefly.
-            for (int attempt = 0; attempt < 200; attempt++)
-            {
-                try { Directory.Delete(created[i]); break; }
-                catch (DirectoryNotFoundException) { break; }
-                catch (IOException) when (attempt < 199) { Thread.Sleep(5); }
-                catch (IOException) { break; }
-            }
+            if (withSubtree.Contains(created[i]))
+                foreach (string dir in SubtreeDeepestFirst(created[i])) RemoveDir(dir);
+            else
+                RemoveDir(created[i]);
+        }
+    }
+
+    private static void RemoveDir(string dir)
+    {
+        // A killed process leaves its cgroup a moment after it dies: retry EBUSY briefly.
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            try { Directory.Delete(dir); break; }
+            catch (DirectoryNotFoundException) { break; }
+            catch (IOException) when (attempt < 199) { Thread.Sleep(5); }
+            catch (IOException) { break; }
         }
     }
 }

@@ -28,6 +28,8 @@ public sealed class ContainerExecutor
         public string? ConsoleSocket { get; init; }
         public bool IgnorePaused { get; init; }
         public int PreserveFds { get; init; }
+        /// <summary>`--cgroup`: controller ("" for all) to a sub-cgroup to join (see <see cref="SubCgroups"/>).</summary>
+        public IReadOnlyDictionary<string, string>? SubCgroups { get; init; }
     }
 
     /// <summary>The started process: its pid and a pidfd to wait on (the caller owns it).</summary>
@@ -37,7 +39,9 @@ public sealed class ContainerExecutor
     {
         var state = _store.Load(o.Id);
         var status = _store.StatusOf(state);
-        if (status is ContainerStatus.Stopped or ContainerStatus.Creating) throw new InvalidOperationException("container not running");
+        // runc's words for a stopped container.
+        if (status == ContainerStatus.Stopped) throw new InvalidOperationException("cannot exec in a stopped container");
+        if (status == ContainerStatus.Creating) throw new InvalidOperationException("container not running");
         if (status == ContainerStatus.Paused && !o.IgnorePaused)
             throw new InvalidOperationException("cannot exec in a paused container (use --ignore-paused to override)");
 
@@ -48,7 +52,7 @@ public sealed class ContainerExecutor
         {
             int initPidfd = Track(fds, Sys.PidfdOpen(state.InitPid));
             // The pidfd pins the pid: check it is still the container's init.
-            if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("container not running");
+            if (!Procfs.IsAlive(state.InitPid, state.InitStartTime)) throw new InvalidOperationException("cannot exec in a stopped container");
             string root = $"/proc/{state.InitPid}/root";
 
             var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, SecurePath.Join(root, "/etc/passwd"));
@@ -60,6 +64,9 @@ public sealed class ContainerExecutor
             foreach (var r in process.Rlimits ?? new())
                 rlimits.Add((Rlimits.Resources.TryGetValue(r.Type!, out int res) ? res : throw new ArgumentException($"process.rlimits: unknown rlimit type \"{r.Type}\""), r.Soft, r.Hard));
 
+            // Before the terminal: nothing is sent to the console socket for an exec that cannot start.
+            var cgroupPaths = SubCgroups.Apply(state.CgroupPaths, o.SubCgroups ?? new Dictionary<string, string>());
+            SubCgroups.RequireExisting(state.CgroupPaths, cgroupPaths);
             int nsFlags = 0;
             foreach (var type in state.NamespaceTypes)
                 nsFlags |= (int)NamespacePlan.Flags[type];
@@ -72,11 +79,11 @@ public sealed class ContainerExecutor
                 ttyFd = Track(fds, OpenTerminal(root, o.ConsoleSocket));
             }
 
-            var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
+            var cgroup = CgroupFsManager.FromPaths(cgroupPaths);
             // In a paused container the process joins the (frozen) cgroup last, right before
             // execve, and then freezes with the rest until resume.
-            bool joinLate = status == ContainerStatus.Paused && state.CgroupPaths.Count > 0;
-            int cgroupFd = state.CgroupPaths.Count > 0 && !joinLate ? cgroup.OpenForClone() : -1;
+            bool joinLate = status == ContainerStatus.Paused && cgroupPaths.Count > 0;
+            int cgroupFd = cgroupPaths.Count > 0 && !joinLate ? cgroup.OpenForClone() : -1;
             if (cgroupFd >= 0) Track(fds, cgroupFd);
 
             var (parentSock, childSock) = Sys.SocketPair();
@@ -103,6 +110,8 @@ public sealed class ContainerExecutor
                 NoNewPrivs = process.NoNewPrivileges,
                 Capabilities = caps,
                 Seccomp = state.Seccomp,
+                AppArmorProfile = process.ApparmorProfile,
+                SelinuxLabel = process.SelinuxLabel,
             });
 
             int middle = Clone3.Clone(0, cgroupFd, out middlePidfd);
@@ -110,7 +119,7 @@ public sealed class ContainerExecutor
 
             Native.Close(childSock);
             fds.Remove(childSock);
-            if (cgroupFd < 0 && state.CgroupPaths.Count > 0 && !joinLate) cgroup.Join(middle);
+            if (cgroupFd < 0 && cgroupPaths.Count > 0 && !joinLate) cgroup.Join(middle);
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
@@ -147,18 +156,21 @@ public sealed class ContainerExecutor
                             throw new InvalidOperationException($"exec: unexpected message {type} from the joining process");
                     }
                     if (pid == 0) continue;
-                    if (readyToExec && !joined)
-                    {
-                        cgroup.Join(pid);
-                        joined = true;
-                        Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
-                    }
                     if (listenerFd >= 0)
                     {
                         ListenerHandoff.Send(state.Seccomp!, listenerFd, pid, ContainerCreator.HookState(state, state.InitPid, "running"));
                         Native.Close(listenerFd);
                         listenerFd = -1;
                         Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+                    }
+                    if (readyToExec && !joined)
+                    {
+                        cgroup.Join(pid);
+                        joined = true;
+                        Sys.WriteAll(channel.Fd, "G"u8, "sync socket");
+                        // It freezes with the container as it joins: its execve (and the end
+                        // of the stream) comes only after resume.
+                        break;
                     }
                 }
             }

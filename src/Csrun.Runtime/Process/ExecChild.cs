@@ -8,7 +8,7 @@ namespace Csrun.Runtime.Process;
 /// The raw half of `exec`, prepared in unmanaged memory before clone3 so the children allocate
 /// nothing (shared/notes/aot.md). The middle child turns non-dumpable (its /proc/PID/exe is the
 /// host binary: nothing in the container may open it, CVE-2019-5736), waits for the parent's go,
-/// joins every namespace of the container's init at once through its pidfd, and forks: the
+/// sets the AppArmor/SELinux exec labels through the host's /proc, joins every namespace of the container's init at once through its pidfd, and forks: the
 /// grandchild is born in the container's pid namespace. It takes the process's user, groups,
 /// capabilities, rlimits, umask, no_new_privs, terminal and cwd, closes the fds it must not
 /// leak, and execs. A failure is one frame (step, errno) on the sync socket; a successful exec
@@ -20,10 +20,11 @@ public sealed unsafe class ExecChild : IDisposable
         StepDup = 7, StepBounding = 8, StepKeepCaps = 9, StepSetgroups = 10, StepSetresgid = 11, StepSetresuid = 12,
         StepCapset = 13, StepAmbient = 14, StepRlimit = 15, StepNoNewPrivs = 16, StepChdir = 17, StepCloseRange = 18,
         StepExec = 19, StepSeccomp = 20, StepSeccompSend = 21;
+    public const int StepAppArmorOpen = 30, StepAppArmorWrite = 31, StepSelinuxOpen = 32, StepSelinuxWrite = 33;
 
     private const long SYS_chdir = 80, SYS_umask = 95, SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119,
         SYS_setsid = 112, SYS_ioctl = 16, SYS_dup3 = 292, SYS_execve = 59, SYS_prctl = 157, SYS_close = 3,
-        SYS_sendmsg = 46;
+        SYS_sendmsg = 46, SYS_write = 1, SYS_open = 2;
 
     /// <summary>When the filter goes on: without no_new_privs the kernel wants CAP_SYS_ADMIN, so
     /// before the user and capabilities change; with it, as late as possible (runc's order).</summary>
@@ -50,6 +51,8 @@ public sealed unsafe class ExecChild : IDisposable
         public byte* SeccompFprog;     // struct sock_fprog
         public Native.MsgHdr* ListenerMsg; // a SeccompListener frame; the fd is filled in after seccomp()
         public int* ListenerFdSlot;
+        public byte* AppArmorAttr, AppArmorValue, SelinuxAttr, SelinuxValue;
+        public int AppArmorLen, SelinuxLen;
     }
 
     private readonly Plan* _plan;
@@ -77,6 +80,9 @@ public sealed unsafe class ExecChild : IDisposable
         public bool NoNewPrivs { get; init; }
         public Security.Capabilities? Capabilities { get; init; }
         public Seccomp.SeccompPlan? Seccomp { get; init; }
+        /// <summary>Labels for the execve (see <see cref="Security.LsmLabels"/>); null or "": none.</summary>
+        public string? AppArmorProfile { get; init; }
+        public string? SelinuxLabel { get; init; }
     }
 
     public ExecChild(Settings s)
@@ -132,6 +138,18 @@ public sealed unsafe class ExecChild : IDisposable
         p->PidFrame[4] = SyncMessage.ChildPid;
         p->ForkArgs = (byte*)Alloc(88);
         *(ulong*)p->ForkArgs = K.CLONE_PARENT;
+        if (s.AppArmorProfile is { Length: > 0 } profile)
+        {
+            p->AppArmorAttr = _arena.String(Security.LsmLabels.AppArmorExecAttr);
+            p->AppArmorValue = _arena.String(Security.LsmLabels.AppArmorValue(profile));
+            p->AppArmorLen = System.Text.Encoding.UTF8.GetByteCount(Security.LsmLabels.AppArmorValue(profile));
+        }
+        if (s.SelinuxLabel is { Length: > 0 } label)
+        {
+            p->SelinuxAttr = _arena.String(Security.LsmLabels.SelinuxExecAttr);
+            p->SelinuxValue = _arena.String(label);
+            p->SelinuxLen = System.Text.Encoding.UTF8.GetByteCount(label);
+        }
         if (s.Seccomp is { } seccomp) PrepareSeccomp(p, seccomp, s.NoNewPrivs);
     }
 
@@ -195,6 +213,10 @@ public sealed unsafe class ExecChild : IDisposable
         do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
         if (n != 1) RawNative.Exit(1);
 
+        // Still in the host's mount namespace: the host's /proc takes the exec labels, which the
+        // grandchild inherits and the kernel applies at its execve.
+        if (p->AppArmorLen > 0) WriteAttr(p, p->AppArmorAttr, p->AppArmorValue, p->AppArmorLen, StepAppArmorOpen);
+        if (p->SelinuxLen > 0) WriteAttr(p, p->SelinuxAttr, p->SelinuxValue, p->SelinuxLen, StepSelinuxOpen);
         if (Sys3(Native.SYS_setns, p->InitPidfd, p->NsFlags) < 0) Fail(p, StepSetns);
         long child = Sys3(Native.SYS_clone3, (long)p->ForkArgs, 88);
         if (child < 0) Fail(p, StepFork);
@@ -242,15 +264,31 @@ public sealed unsafe class ExecChild : IDisposable
         if (Sys3(Native.SYS_close_range, 3 + p->PreserveFds, uint.MaxValue, K.CLOSE_RANGE_CLOEXEC) < 0) Fail(p, StepCloseRange);
         // The sync socket is close-on-exec: a successful execve closes it, a failed one reports.
         if (p->SyncFd < 3 + p->PreserveFds) Fail(p, StepCloseRange);
+        // Before the cgroup move of a paused container: the process freezes as it joins, and the
+        // listener must reach the agent before that.
+        if (p->SeccompWhen == SeccompLate) InstallSeccomp(p);
         if (p->WaitBeforeExec != 0)
         {
             RawNative.Write(p->SyncFd, p->ReadyFrame, 5);
             do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
             if (n != 1) RawNative.Exit(1);
         }
-        if (p->SeccompWhen == SeccompLate) InstallSeccomp(p);
         Sys3(SYS_execve, (long)p->Path, (long)p->Argv, (long)p->Envp);
         Fail(p, StepExec);
+    }
+
+    /// <summary>open + write + close of a procfs attribute; <paramref name="openStep"/> + 1 is the write's step.</summary>
+    private static void WriteAttr(Plan* p, byte* path, byte* value, int length, int openStep)
+    {
+        long fd = Sys3(SYS_open, (long)path, K.O_WRONLY | K.O_CLOEXEC);
+        if (fd < 0) Fail(p, openStep);
+        long written = Sys3(SYS_write, fd, (long)value, length);
+        if (written != length)
+        {
+            if (written >= 0) *RawNative.ErrnoLocation() = Errno.EIO;
+            Fail(p, openStep + 1);
+        }
+        Sys3(SYS_close, fd);
     }
 
     private static void Fail(Plan* p, int step)
@@ -288,6 +326,10 @@ public sealed unsafe class ExecChild : IDisposable
             StepExec => $"exec {path}",
             StepSeccomp => "seccomp(SECCOMP_SET_MODE_FILTER) (linux.seccomp)",
             StepSeccompSend => "sendmsg (seccomp listener fd to csrun)",
+            StepAppArmorOpen => $"apparmor failed to apply profile: open {Security.LsmLabels.AppArmorExecAttr}",
+            StepAppArmorWrite => $"apparmor failed to apply profile: write {Security.LsmLabels.AppArmorExecAttr}",
+            StepSelinuxOpen => $"can't set process label: open {Security.LsmLabels.SelinuxExecAttr}",
+            StepSelinuxWrite => $"can't set process label: write {Security.LsmLabels.SelinuxExecAttr}",
             _ => $"exec child step {step}",
         };
         return $"{what}: {SyscallException.Describe(errno)}";

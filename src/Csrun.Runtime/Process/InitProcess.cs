@@ -91,6 +91,9 @@ public static unsafe class InitProcess
         if (spec.Domainname is { Length: > 0 } domain) Sys.Setdomainname(domain);
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
             Sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
+        // Where runc applies them: before no_new_privs and the user switch; they take effect at
+        // the container process's execve.
+        LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);
 
         foreach (var rlimit in process.Rlimits ?? new())
             Rlimits.Set(rlimit.Type!, rlimit.Soft, rlimit.Hard);

@@ -92,7 +92,7 @@ public static class CommandTable
             new("no-new-privs", false, "set the no new privileges value for the process"),
             new("cap", true, "add a capability to the bounding set for the process", new[] { "c" }, Repeatable: true),
             new("preserve-fds", true, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"),
-            new("cgroup", true, "run the process in an (existing) sub-cgroup(s)", NotYet: "sub-cgroups for exec are not supported yet"),
+            new("cgroup", true, "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.", Repeatable: true),
             new("ignore-paused", false, "allow exec in a paused container"),
             Help,
         }),

@@ -1,6 +1,8 @@
 using Csrun.Cli;
+using Csrun.Runtime.Cgroups;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Process;
+using Csrun.Runtime.Security;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
 using Csrun.Runtime.Terminal;
@@ -15,17 +17,16 @@ public static class ExecCommand
     {
         string id = inv.Id();
         var line = inv.Line;
-        if (line.Value("apparmor") is { Length: > 0 } && !File.Exists("/sys/kernel/security/apparmor/profiles"))
-            throw new UsageException("--apparmor: AppArmor is not enabled on this host");
-        if (line.Value("process-label") is { Length: > 0 } && !File.Exists("/sys/fs/selinux/enforce"))
-            throw new UsageException("--process-label: SELinux is not enabled on this host");
         int preserveFds = 0;
         if (line.Value("preserve-fds") is { } pf && (!int.TryParse(pf, out preserveFds) || preserveFds < 0))
             throw new UsageException($"invalid value \"{pf}\" for flag --preserve-fds: must be a non-negative number");
 
+        var subCgroups = SubCgroups.Parse(line.Values("cgroup"));
+
         var state = inv.Store.Load(id);
         var process = BuildProcess(line, state);
         foreach (var warning in SpecValidator.ValidateProcess(process)) inv.Log.Warn(warning);
+        ApplyLabels(line, process, state);
 
         // A terminal and no --console-socket: csrun receives the pty itself and proxies it (runc).
         using var console = ConsoleSocketListener.ForForeground(process.Terminal, line.Value("console-socket"), line.Has("detach"));
@@ -37,6 +38,7 @@ public static class ExecCommand
             ConsoleSocket = line.Value("console-socket") ?? console?.Path,
             IgnorePaused = line.Has("ignore-paused"),
             PreserveFds = preserveFds,
+            SubCgroups = subCgroups,
         });
         if (line.Has("detach"))
         {
@@ -61,6 +63,21 @@ public static class ExecCommand
         using (tty) status = tty?.Run(started.PidFd) ?? Sys.WaitPidfd(started.PidFd);
         Sys.Close(started.PidFd);
         return status;
+    }
+
+    /// <summary>The AppArmor profile and SELinux label of the exec'd process: --apparmor /
+    /// --process-label, else the process file's, else the container's (as runc inherits them);
+    /// refused, naming where the value came from, when the host lacks the LSM.</summary>
+    private static void ApplyLabels(CommandLine line, SpecProcess process, ContainerState state)
+    {
+        string profileFrom = "process.apparmorProfile", labelFrom = "process.selinuxLabel";
+        if (line.Value("apparmor") is { Length: > 0 } profile) (process.ApparmorProfile, profileFrom) = (profile, "--apparmor");
+        else if (process.ApparmorProfile is not { Length: > 0 })
+            (process.ApparmorProfile, profileFrom) = (state.Process?.ApparmorProfile, "the container's process.apparmorProfile");
+        if (line.Value("process-label") is { Length: > 0 } label) (process.SelinuxLabel, labelFrom) = (label, "--process-label");
+        else if (process.SelinuxLabel is not { Length: > 0 })
+            (process.SelinuxLabel, labelFrom) = (state.Process?.SelinuxLabel, "the container's process.selinuxLabel");
+        LsmLabels.Require(process.ApparmorProfile, profileFrom, process.SelinuxLabel, labelFrom);
     }
 
     private static SpecProcess BuildProcess(CommandLine line, ContainerState state)

@@ -31,8 +31,9 @@ public static class FeaturesCommand
                     KnownFlags = SeccompNames.Flags.ToList(),
                     SupportedFlags = SeccompNames.Flags.ToList(),
                 },
-                Apparmor = new EnabledFeature { Enabled = false },
-                Selinux = new EnabledFeature { Enabled = false },
+                // Supported by this binary (runtime-spec features.md), whatever the host runs.
+                Apparmor = new EnabledFeature { Enabled = true },
+                Selinux = new EnabledFeature { Enabled = true },
                 IntelRdt = new IntelRdtFeatures { Enabled = false },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
                 NetDevices = new EnabledFeature { Enabled = false },

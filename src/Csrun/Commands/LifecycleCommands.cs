@@ -2,6 +2,7 @@ using System.Text.Json;
 using Csrun.Cli;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Process;
+using Csrun.Runtime.Security;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
 using Csrun.Runtime.Terminal;
@@ -88,6 +89,7 @@ public static class LifecycleCommands
         var spec = SpecLoader.LoadFromBundle(bundle);
         foreach (var warning in SpecValidator.Validate(spec, bundle)) inv.Log.Warn(warning);
         UnsupportedFeatures.Check(spec);
+        LsmLabels.Require(spec.Process?.ApparmorProfile, "process.apparmorProfile", spec.Process?.SelinuxLabel, "process.selinuxLabel");
         if (inv.Store.Exists(id)) throw new ContainerExistsException(id);
         // systemd socket activation, as runc does it: sockets handed to csrun at fds 3.. pass on
         // to the container, which is told with LISTEN_FDS and LISTEN_PID=1.

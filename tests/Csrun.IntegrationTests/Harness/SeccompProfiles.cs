@@ -11,7 +11,7 @@ public static class SeccompProfiles
 
     // x86_64 numbers the tests use (asm/unistd_64.h).
     public const int NrGetpid = 39, NrSocket = 41, NrGetppid = 110, NrPersonality = 135, NrMkdir = 83,
-        NrUnshare = 272, NrMkdirat = 258, NrKeyctl = 250, NrIoPgetevents = 333, NrGetcpu = 309, NrSetns = 308;
+        NrUnshare = 272, NrMkdirat = 258, NrKeyctl = 250, NrIoPgetevents = 333, NrGetcpu = 309, NrKcmp = 312, NrBpf = 321;
 
     public static JsonObject Rule(string action, params string[] names) => new()
     {

@@ -89,8 +89,9 @@ public sealed class CgroupOperationTests(ITestOutputHelper output)
         var ns = f["linux"]!["namespaces"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         Assert.Contains("time", ns);
         Assert.Contains("user", ns);
-        // Seccomp loading landed (a0f2774): features says so.
         Assert.True(f["linux"]!["seccomp"]!["enabled"]!.GetValue<bool>());
+        Assert.Contains("SCMP_ACT_NOTIFY", f["linux"]!["seccomp"]!["actions"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Contains("SCMP_ARCH_X32", f["linux"]!["seccomp"]!["archs"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Contains("CAP_SYS_ADMIN", f["linux"]!["capabilities"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 }

@@ -120,8 +120,88 @@ public sealed class ExecTests(ITestOutputHelper output)
         sb.Exec("resume", id).AssertSuccess();
         sb.Kill(id, "KILL").AssertSuccess();
         sb.WaitForStatus(id, "stopped");
-        ErrorAssert.CleanError(sb, ["exec", id, "true"], "container not running");
+        ErrorAssert.CleanError(sb, ["exec", id, "true"], "cannot exec in a stopped container");
     }
+
+    /// <summary>The exec'd process is in the container's user namespace (same ns inode as init,
+    /// not the host's) and is root there, while the host sees the mapped uid.</summary>
+    [Fact]
+    public void Exec_Into_A_User_Namespaced_Container()
+    {
+        var (sb, id, pid) = Running(output, b => b.UserNamespace(0, 100000, 65536));
+        using var _ = sb;
+        string pidFile = Path.Combine(sb.BaseDir, "exec.pid");
+        sb.Exec("exec", "--detach", "--pid-file", pidFile, id, "sleep", "1000").AssertSuccess();
+        int execPid = int.Parse(File.ReadAllText(pidFile));
+        sb.TrackPid(execPid);
+
+        ulong initNs = Host.Inode($"/proc/{pid}/ns/user");
+        Assert.NotEqual(Host.Inode("/proc/self/ns/user"), initNs);
+        Assert.Equal(initNs, Host.Inode($"/proc/{execPid}/ns/user"));
+        Assert.Equal(100000, Procs.StatusIds(execPid, "Uid")![0]);
+        Assert.Equal(100000, Procs.StatusIds(execPid, "Gid")![0]);
+
+        string[] inside = sb.Exec("exec", id, "sh", "-c", "id -u; id -g; readlink /proc/self/ns/user; cat /proc/self/uid_map")
+            .AssertSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("0", inside[0].Trim());
+        Assert.Equal("0", inside[1].Trim());
+        Assert.Equal(Procs.Link(pid, "ns/user"), inside[2].Trim());
+        Assert.Equal(["0", "100000", "65536"], inside[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>In the container's pid namespace the exec'd process has a pid of its own: not its
+    /// host pid, and the one the kernel lists last in its NSpid; pid 1 there is the container's.</summary>
+    [Fact]
+    public void Exec_Into_A_Pid_Namespaced_Container()
+    {
+        var (sb, id, pid) = Running(output);
+        using var _ = sb;
+        string pidFile = Path.Combine(sb.BaseDir, "exec.pid");
+        sb.Exec("exec", "--detach", "--pid-file", pidFile, id, "sh", "-c", "echo $$ > /dev/shm/inner; exec sleep 1000").AssertSuccess();
+        int hostPid = int.Parse(File.ReadAllText(pidFile));
+        sb.TrackPid(hostPid);
+        string? inner = null;
+        Wait.AssertUntil(() =>
+        {
+            var r = sb.Exec("exec", id, "cat", "/dev/shm/inner");
+            inner = r.Success ? r.Stdout.Trim() : null;
+            return inner is { Length: > 0 };
+        }, TimeSpan.FromSeconds(10), () => "the exec'd shell never wrote its pid");
+        Assert.NotEqual(hostPid.ToString(), inner);
+        string nspid = File.ReadLines($"/proc/{hostPid}/status").Single(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+        string[] levels = nspid["NSpid:".Length..].Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(hostPid.ToString(), levels[0]);
+        Assert.Equal(inner, levels[^1]);
+        Assert.Equal(Procs.Link(pid, "ns/pid"), Procs.Link(hostPid, "ns/pid"));
+        Assert.Contains("sleep", sb.Exec("exec", id, "cat", "/proc/1/cmdline").AssertSuccess().Stdout);
+    }
+
+    [Theory]
+    [InlineData("{\"args\": [")]
+    [InlineData("not json at all")]
+    [InlineData("")]
+    public void Exec_Malformed_Process_File_Fails_Cleanly(string text)
+    {
+        var (sb, id, pid) = Running(output);
+        using var _ = sb;
+        string file = Path.Combine(sb.BaseDir, "process.json");
+        File.WriteAllText(file, text);
+        string pidFile = Path.Combine(sb.BaseDir, "exec.pid");
+        string[] rootBefore = Directory.GetFileSystemEntries(sb.Root);
+        var before = ContainerPids(sb, id);
+
+        ErrorAssert.CleanError(sb, ["exec", "--process", file, "--pid-file", pidFile, id]);
+
+        Assert.False(File.Exists(pidFile), "a pid file was written for an exec that failed");
+        Assert.Equal(before, ContainerPids(sb, id));
+        Assert.Equal(rootBefore, Directory.GetFileSystemEntries(sb.Root));
+        Assert.Equal("running", sb.Status(id));
+        Assert.Equal(pid, sb.StateJson(id)["pid"]!.GetValue<int>());
+    }
+
+    private static int[] ContainerPids(Sandbox sb, string id) =>
+        JsonNode.Parse(sb.Exec("ps", "--format", "json", id).AssertSuccess().Stdout)!.AsArray()
+            .Select(n => n!.GetValue<int>()).Order().ToArray();
 
     /// <summary>runc 1.1.5 hangs here (its exec child freezes before it reports back); csrun joins
     /// the frozen cgroup last and returns, and the process runs once the container resumes.</summary>

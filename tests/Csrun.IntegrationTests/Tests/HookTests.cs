@@ -105,14 +105,21 @@ public sealed class HookTests(ITestOutputHelper output)
         Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
     }
 
-    [Fact]
-    public void Non_Executable_Hook_Path_Fails_Create()
+    /// <summary>A hook that cannot be executed (a plain file, a missing path) fails create with
+    /// one line naming the hook's path, with and without --log, and leaves nothing behind.</summary>
+    [Theory]
+    [InlineData("prestart", "/etc/hostname")]
+    [InlineData("createRuntime", "/etc/hostname")]
+    [InlineData("createContainer", "/etc/hostname")]
+    [InlineData("prestart", "/no/such/hook")]
+    public void Non_Executable_Hook_Path_Fails_Create(string kind, string path)
     {
         using var sb = new Sandbox(output);
         Bundle b = sb.NewBundle("true");
-        b.Config["hooks"] = new JsonObject { ["prestart"] = new JsonArray(new JsonObject { ["path"] = "/etc/hostname" }) };
+        b.Config["hooks"] = new JsonObject { [kind] = new JsonArray(new JsonObject { ["path"] = path }) };
+        b.Save();
         string id = sb.NewId();
-        sb.Create(b, id).AssertFailure();
+        ErrorAssert.CleanError(sb, ["create", "--bundle", b.Dir, id], path);
         Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
     }
 }

@@ -47,16 +47,19 @@ public sealed class RunTests(ITestOutputHelper output)
     public async Task Run_Killed_From_Outside_Returns_137()
     {
         using var sb = new Sandbox(output);
-        Bundle b = sb.NewBundle("sh", "-c", "echo ready; exec sleep 1000");
+        Bundle b = sb.NewBundle("sh", "-c", "echo ready; touch /dev/shm/up; exec sleep 1000");
         string id = sb.NewId();
         RuntimeResult? killResult = null;
         var killer = Task.Run(() =>
         {
-            // wait until the container runs, then SIGKILL it
+            // wait until the container's process has written its line (running is not enough:
+            // the shell may not have echoed yet), then SIGKILL it
             bool up = Wait.Until(() =>
             {
                 RuntimeResult s = sb.State(id);
-                return s.Success && s.Stdout.Contains("\"running\"");
+                if (!s.Success || !s.Stdout.Contains("\"running\"")) return false;
+                int pid = System.Text.Json.Nodes.JsonNode.Parse(s.Stdout)!["pid"]!.GetValue<int>();
+                return File.Exists($"/proc/{pid}/root/dev/shm/up");
             }, TimeSpan.FromSeconds(20), 100);
             if (up) killResult = sb.Kill(id, "KILL");
         });

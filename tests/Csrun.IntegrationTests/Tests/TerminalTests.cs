@@ -142,6 +142,34 @@ public sealed partial class TerminalTests(ITestOutputHelper output)
         sb.Delete(id, force: true).AssertSuccess();
     }
 
+    /// <summary>A --console-socket that does not exist: create and exec fail with one line naming
+    /// the path, create leaves nothing behind, exec starts nothing and writes no pid file.</summary>
+    [Fact]
+    public void Create_And_Exec_With_A_Missing_Console_Socket_Fail_Cleanly()
+    {
+        using var sb = new Sandbox(output);
+        string missing = Path.Combine(sb.BaseDir, "no-such-dir", "console.sock");
+
+        Bundle tty = sb.NewBundle("sleep", "1000");
+        tty.Process["terminal"] = true;
+        tty.Save();
+        string failed = sb.NewId();
+        ErrorAssert.CleanError(sb, ["create", "--bundle", tty.Dir, "--console-socket", missing, failed], "no such file or directory");
+        Leaks.AssertClean(sb, tty, failed, rootMustBeEmpty: true);
+
+        Bundle b = sb.NewBundle("sleep", "1000");
+        string id = sb.NewId();
+        sb.CreateAndStart(b, id);
+        string pidFile = Path.Combine(sb.BaseDir, "exec.pid");
+        ErrorAssert.CleanError(sb, ["exec", "--detach", "--tty", "--console-socket", missing, "--pid-file", pidFile, id, "sleep", "4321"],
+            "no such file or directory");
+        Assert.False(File.Exists(pidFile), "a pid file was written for an exec that failed");
+        Assert.DoesNotContain("sleep 4321", sb.Exec("ps", id).AssertSuccess().Stdout);
+        Assert.Equal("running", sb.Status(id));
+        sb.Delete(id, force: true).AssertSuccess();
+        Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
+    }
+
     /// <summary>create --console-socket: the master arrives on the caller's socket (SCM_RIGHTS) and
     /// carries what the container prints.</summary>
     [Fact]
