@@ -25,7 +25,7 @@ cleanup_cgroups() {
 }
 trap 'for i in $(seq 1 "$tries"); do "$runtime" --root "$root" delete --force "$name-$i" >/dev/null 2>&1 || true; done; cleanup_cgroups; rm -rf "$work"' EXIT INT TERM
 
-"$here/../bundle/make-bundle.sh" "$work/bundle" >/dev/null
+"$here/../tests/bundle/make-bundle.sh" "$work/bundle" >/dev/null
 cfg=$work/bundle/config.json
 
 attempt() { # limit in KiB -> 0 when every try ran `true` successfully
