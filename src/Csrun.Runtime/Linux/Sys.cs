@@ -274,6 +274,20 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>SIGKILLs the process behind a pidfd and reaps it; one already reaped (ECHILD) is
+    /// fine: failure paths call this whatever happened before.</summary>
+    public static void KillAndReap(int pidfd)
+    {
+        PidfdSendSignal(pidfd, K.SIGKILL);
+        byte* info = stackalloc byte[128];
+        while (Native.Syscall(Native.SYS_waitid, K.P_PIDFD, pidfd, (long)info, K.WEXITED, 0, 0) < 0)
+        {
+            if (LastErrno == Errno.EINTR) continue;
+            if (LastErrno == Errno.ECHILD) return;
+            throw Fail("waitid", null);
+        }
+    }
+
     /// <summary>Reaps a child by pid if it has exited; returns null while it still runs.</summary>
     public static int? TryReap(int pid)
     {

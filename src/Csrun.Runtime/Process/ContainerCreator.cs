@@ -60,6 +60,7 @@ public sealed class ContainerCreator
             CreatorStartTime = self?.StartTime ?? 0,
             OwnPidNamespace = namespaces.NewPid,
             Hooks = spec.Hooks,
+            Devices = spec.Linux?.Devices,
             Process = spec.Process,
             NamespaceTypes = namespaces.Types.ToList(),
             Seccomp = seccomp,
@@ -112,9 +113,6 @@ public sealed class ContainerCreator
             foreach (var (type, path) in namespaces.Joins)
                 joins.Add((Track(fds, OpenNamespace(type, path)), (int)NamespacePlan.Flags[type], path));
 
-            int cgroupFd = cgroup.OpenForClone();
-            if (cgroupFd >= 0) Track(fds, cgroupFd);
-
             var config = new InitConfig
             {
                 ContainerId = options.Id,
@@ -143,7 +141,9 @@ public sealed class ContainerCreator
                 Sys.Setns(target, (int)K.CLONE_NEWPID, pidNsPath);
             }
 
-            pid = Clone3.Clone(namespaces.CloneFlags, cgroupFd, out pidfd);
+            // Init is born in this process's cgroup, not the container's (no CLONE_INTO_CGROUP):
+            // it moves once its runtime is up, below.
+            pid = Clone3.Clone(namespaces.CloneFlags, -1, out pidfd);
             if (pid == 0) child.RunInChild();
 
             if (savedPidNs >= 0) Sys.Setns(savedPidNs, (int)K.CLONE_NEWPID, "/proc/self/ns/pid");
@@ -155,7 +155,6 @@ public sealed class ContainerCreator
             state.InitStartTime = initStat?.StartTime ?? 0;
             _store.Save(state);
 
-            if (cgroupFd < 0) cgroup.Join(pid);
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
             config.HookState = HookState(state, pid, "creating");
             byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
@@ -184,6 +183,12 @@ public sealed class ContainerCreator
                 configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
             }
             channel.Send(SyncMessage.Config, configJson);
+            // Memory stays charged to the cgroup where it was touched: moving init only now keeps
+            // its runtime's start-up out of the container's memory limit. The container process
+            // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
+            WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
+            cgroup.Join(pid);
+            channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
                 WaitFor(channel, child, pidfd, SyncMessage.RunHooks);
@@ -205,16 +210,18 @@ public sealed class ContainerCreator
             _store.Save(state);
             return new Created(pid, pidfd, state);
         }
-        catch
+        catch (Exception e)
         {
+            // An init killed by the kernel for memory says only "exited": say why, as runc does.
+            bool oom = e is InitFailedException && cgroup is not null && OomKilled(cgroup);
             if (pidfd >= 0)
             {
-                Sys.PidfdSendSignal(pidfd, K.SIGKILL);
-                Sys.WaitPidfd(pidfd);
+                Sys.KillAndReap(pidfd);
                 Native.Close(pidfd);
             }
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
             _store.Remove(options.Id);
+            if (oom) throw new InitFailedException($"container init was OOM-killed (memory limit too low?): {e.Message}");
             throw;
         }
         finally
@@ -235,6 +242,12 @@ public sealed class ContainerCreator
         Owner = state.Owner,
         Annotations = state.Annotations is { Count: > 0 } ? state.Annotations : null,
     };
+
+    private static bool OomKilled(ICgroupManager cgroup)
+    {
+        try { return CgroupStats.OomKills(cgroup.Paths) > 0; }
+        catch (IOException) { return false; }
+    }
 
     private static int Track(List<int> fds, int fd)
     {

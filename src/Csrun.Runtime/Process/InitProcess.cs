@@ -32,6 +32,7 @@ public static unsafe class InitProcess
                 return 1;
             var config = JsonSerializer.Deserialize(payload, InitJsonContext.Default.InitConfig)!;
             Sys.SetCloexec(sock, true);
+            EnterCgroup(config, channel);
             RunContainer(config, channel);
             return 127; // not reached: RunContainer execs or throws
         }
@@ -41,6 +42,18 @@ public static unsafe class InitProcess
             catch (Exception) { /* the parent is gone: nobody to tell */ }
             return 1;
         }
+    }
+
+    /// <summary>The parent moves init into the container's cgroup now that the runtime's start-up
+    /// (charged where init was born) is over; a new cgroup namespace is made after the move, so
+    /// the container's view is rooted at its own cgroup.</summary>
+    private static void EnterCgroup(InitConfig config, SyncChannel channel)
+    {
+        channel.Send(SyncMessage.InitStarted, ReadOnlySpan<byte>.Empty);
+        if (!channel.TryReceive(out byte type, out _) || type != SyncMessage.CgroupJoined)
+            throw new InvalidOperationException("the parent stopped before moving init into the container's cgroup");
+        if (config.NewCgroupNamespace && Native.Unshare((int)K.CLONE_NEWCGROUP) < 0)
+            throw Sys.Fail("unshare", "(cgroup namespace)");
     }
 
     private static string OneLine(Exception e) => e.Message.Replace('\n', ' ');
