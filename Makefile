@@ -58,7 +58,7 @@ V2_FILTER ?= Category!=Seccomp&Category!=BadInput
 integration-test-v2: build deps probe
 	@test -x $(VM_RUN) || { echo "$(VM_RUN) is missing: the cgroup v2 tests need it" >&2; exit 1; }
 	$(DOTNET) build tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo -v quiet
-	$(VM_RUN) --timeout 3000 --disk 64M -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 \
+	$(VM_RUN) --timeout 3000 --disk 64M -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 CSRUN_TIMEOUT_SCALE=3 \
 		$(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --no-build --nologo \
 		--filter "$(V2_FILTER)" --logger "trx;LogFileName=integration-v2.trx" --results-directory TestResults
 
