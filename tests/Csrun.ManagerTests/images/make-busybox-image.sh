@@ -1,5 +1,5 @@
 #!/bin/sh
-# make-busybox-image.sh OUTDIR [NAME]
+# make-busybox-image.sh OUTDIR [NAME [CMD-JSON]]
 #
 # Builds a one-layer busybox image locally (no registry), from the rootfs that
 # tests/bundle/make-bundle.sh makes out of busybox-static, in two archive formats:
@@ -7,16 +7,18 @@
 #                              for `ctr images import` and `podman load`
 #   OUTDIR/busybox-docker.tar  a `docker save` archive (manifest.json, repositories, config,
 #                              layer), for `docker load`
-# NAME defaults to localhost/csrun-busybox:mt. The image runs `sh` by default, with PATH set.
+# NAME defaults to localhost/csrun-busybox:mt. The image runs CMD-JSON (default ["sh"]), with
+# PATH set; e.g. '["sleep","2147483647"]' makes a stand-in for a CRI pod's pause image.
 # Needs tar, sha256sum and jq. Output is reproducible: same busybox, same digests.
 set -eu
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: $0 OUTDIR [NAME]" >&2
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then
+    echo "usage: $0 OUTDIR [NAME [CMD-JSON]]" >&2
     exit 2
 fi
 out=$1
 name=${2:-localhost/csrun-busybox:mt}
+cmd=${3:-'["sh"]'}
 repo=${name%:*}
 tag=${name##*:}
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -41,11 +43,11 @@ tar --sort=name --mtime=@0 --numeric-owner --format=posix \
 layer_hex=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
 layer_size=$(stat -c %s "$work/layer.tar")
 
-jq -cn --arg diff "sha256:$layer_hex" '{
+jq -cn --arg diff "sha256:$layer_hex" --argjson cmd "$cmd" '{
     architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z",
     config: {
         Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-        Cmd: ["sh"], WorkingDir: "/"
+        Cmd: $cmd, WorkingDir: "/"
     },
     rootfs: { type: "layers", diff_ids: [$diff] },
     history: [ { created: "1970-01-01T00:00:00Z", created_by: "make-busybox-image.sh" } ]
