@@ -99,6 +99,19 @@ public sealed class DockerTests(DockerFixture dk, ITestOutputHelper output)
         ManagerFixture.AssertStateGone(dk.RuntimeStateDir(id), output);
     }
 
+    /// <summary>The shim finds the container's memory cgroup through /proc/PID/cgroup of the
+    /// runtime's init and watches it for OOM kills: docker must report one.</summary>
+    [Fact]
+    public void Oom_Kill_Is_Reported()
+    {
+        string name = dk.NewName("oom");
+        CmdResult r = Docker(["run", .. dk.RunFlags(name), "--memory", "16m", "--memory-swap", "16m", Env.Image,
+            "sh", "-c", "a=x; while :; do a=$a$a; done"]);
+        r.AssertExit(137, "docker run of a memory hog");
+        Assert.Equal("true", Inspect(name, "{{.State.OOMKilled}}"));
+        Docker("rm", name).AssertSuccess("docker rm");
+    }
+
     [Fact]
     public void Missing_Executable_Shows_The_Runtime_Reason()
     {

@@ -130,13 +130,25 @@ public sealed class PodmanTests(PodmanFixture pod, ITestOutputHelper output)
         Assert.Contains("\nspec: 1.", r.Stdout);
     }
 
+    /// <summary>The reason travels as the last "error" line of the JSON log conmon asks for
+    /// (--log-format=json --log USERDATA/oci-log), which is kept with the container.</summary>
     [Fact]
     public void Missing_Executable_Shows_The_Runtime_Reason()
     {
         string name = pod.NewName("noexe");
-        CmdResult r = Podman(["run", "--rm", .. pod.RunFlags(name), Env.Image, "/no/such/binary"]);
+        CmdResult r = Podman(["run", .. pod.RunFlags(name), Env.Image, "/no/such/binary"]);
         r.AssertExit(127, "podman run of a missing executable");
         Assert.Contains($"Error: {Env.Runtime}: {Expected.MissingExecutable("/no/such/binary")}", r.Stderr);
+        try
+        {
+            string id = FullId(name);
+            string ociLog = Path.Combine(pod.Dir, "runroot", "overlay-containers", id, "userdata", "oci-log");
+            string last = File.ReadAllLines(ociLog).Last(l => l.Trim().Length > 0);
+            using var doc = System.Text.Json.JsonDocument.Parse(last);
+            Assert.Equal("error", doc.RootElement.GetProperty("level").GetString());
+            Assert.Equal(Expected.MissingExecutable("/no/such/binary"), doc.RootElement.GetProperty("msg").GetString());
+        }
+        finally { Podman("rm", "-f", name); }
     }
 
     [Fact]
