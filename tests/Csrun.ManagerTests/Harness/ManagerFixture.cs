@@ -14,7 +14,8 @@ namespace Csrun.ManagerTests.Harness;
 /// set-up failed) stops the daemons it started, kills by PID what is left of them (processes
 /// whose command line names the temp dir, and those in the cgroup parent), unmounts what is
 /// mounted under the temp dir, removes the cgroups, the temp dir, and the few files a manager
-/// insists on creating outside it when they were not there before.
+/// insists on creating outside it when they were not there before. A run that was killed before
+/// its Dispose is cleaned up the same way by the next run (see <see cref="SweepStaleRuns"/>).
 /// </summary>
 public abstract class ManagerFixture : IDisposable
 {
@@ -29,7 +30,9 @@ public abstract class ManagerFixture : IDisposable
         Name = $"csrun-mt-{kind}-{Env.Rand(6)}";
         Dir = Path.Combine("/tmp", Name);
         CgroupParent = Name;
+        _ = s_staleSwept.Value;
         Directory.CreateDirectory(Dir);
+        WriteOwner(Dir);
         Directory.CreateDirectory(IoDir);
         try
         {
@@ -70,6 +73,8 @@ public abstract class ManagerFixture : IDisposable
     /// <summary>A file or dir the manager will create outside our temp dir (see <see cref="OutsideDroppings"/>).</summary>
     protected void WillCreateOutside(string path, bool isDir)
     {
+        if (!File.Exists(path) && !Directory.Exists(path))
+            File.AppendAllText(Path.Combine(Dir, "droppings"), (isDir ? "d " : "f ") + path + "\n");
         OutsideDroppings.Hold(path, isDir);
         _outsideDroppings.Add(path);
     }
@@ -102,8 +107,8 @@ public abstract class ManagerFixture : IDisposable
         }
     }
 
-    /// <summary>Processes that belong to this manager: started by us, naming our dir, or in our cgroups.</summary>
-    public IReadOnlyList<ProcId> OurProcesses()
+    /// <summary>Processes that belong to a manager's run: naming its dir, in its cgroups, or in <paramref name="started"/>.</summary>
+    private static IReadOnlyList<ProcId> ProcessesOf(string dir, string cgroupParent, IEnumerable<ProcId> started)
     {
         var pids = new HashSet<int>();
         int self = Environment.ProcessId;
@@ -111,16 +116,92 @@ public abstract class ManagerFixture : IDisposable
         {
             if (pid == self) continue;
             string? cmd = Procs.Cmdline(pid);
-            if (cmd is not null && cmd.Contains(Dir, StringComparison.Ordinal)) pids.Add(pid);
+            if (cmd is not null && cmd.Contains(dir, StringComparison.Ordinal)) pids.Add(pid);
         }
-        foreach (string dir in Cgroups.CandidateDirs(CgroupParent))
-            foreach (int pid in Cgroups.ProcsIn(dir))
+        foreach (string cg in Cgroups.CandidateDirs(cgroupParent))
+            foreach (int pid in Cgroups.ProcsIn(cg))
                 pids.Add(pid);
-        lock (_started)
-            foreach (ProcId id in _started)
-                if (Procs.IsAlive(id)) pids.Add(id.Pid);
+        foreach (ProcId id in started)
+            if (Procs.IsAlive(id)) pids.Add(id.Pid);
         return pids.Select(Procs.Identify).Where(i => i is not null && Procs.IsAlive(i.Value))
                    .Select(i => i!.Value).ToList();
+    }
+
+    /// <summary>
+    /// Kills by PID (start time checked) what is left of a manager's run, a few rounds since a
+    /// dying shim or conmon may still reap or spawn; unmounts what is mounted under its dir
+    /// (overlay rootfs, shm, netns files: the managers' doing), removes its cgroups and its dir.
+    /// </summary>
+    private static void CleanUp(string dir, string cgroupParent, IReadOnlyList<ProcId> started, Action<string> note)
+    {
+        for (int round = 0; round < 5; round++)
+        {
+            var left = ProcessesOf(dir, cgroupParent, started);
+            if (left.Count == 0) break;
+            foreach (ProcId id in left)
+                if (Procs.IsAlive(id))
+                {
+                    note($"killing leftover {id}: {Procs.Cmdline(id.Pid)}");
+                    Procs.Signal(id.Pid, Procs.SIGKILL);
+                }
+            Cmd.WaitUntil(() => left.All(i => !Procs.IsAlive(i)), TimeSpan.FromSeconds(3));
+        }
+
+        foreach (MountInfo m in Mounts.Under(dir).OrderByDescending(m => m.MountPoint.Length))
+            if (!Env.Unmount(m.MountPoint))
+                note($"cannot unmount {m.MountPoint}");
+
+        foreach (string cg in Cgroups.CandidateDirs(cgroupParent))
+            if (Directory.Exists(cg))
+                foreach (string d in Cgroups.DepthFirst(cg))
+                    try { Directory.Delete(d); }
+                    catch (IOException e) { note($"cannot remove cgroup {d}: {e.Message}"); }
+
+        if (Mounts.Under(dir).Count == 0)
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { note($"cannot remove {dir}: {e.Message}"); }
+        }
+        else note($"{dir} kept: something is still mounted under it");
+    }
+
+    private static readonly Lazy<bool> s_staleSwept = new(SweepStaleRuns);
+
+    /// <summary>
+    /// A test run that was killed (its Dispose never ran) leaves its daemons behind. Each run's
+    /// dir holds an "owner" file (PID and start time of the test process): a dir whose owner is
+    /// gone is cleaned up as its own run would have. Other live runs are left alone.
+    /// </summary>
+    private static bool SweepStaleRuns()
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/tmp", "csrun-mt-*"))
+        {
+            string[] owner = Cmd.SafeRead(Path.Combine(dir, "owner")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (owner.Length != 2 || !int.TryParse(owner[0], out int pid) || !ulong.TryParse(owner[1], out ulong start))
+                continue;
+            if (Procs.IsAlive(new ProcId(pid, start)))
+                continue;
+            string name = Path.GetFileName(dir);
+            string[] droppings = Cmd.SafeRead(Path.Combine(dir, "droppings")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            CleanUp(dir, name, [], line => Console.Error.WriteLine($"[stale {name}] {line}"));
+            foreach (string d in droppings)
+            {
+                string path = d[2..];
+                try
+                {
+                    if (d[0] == 'd' && Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any()) Directory.Delete(path);
+                    else if (d[0] == 'f' && File.Exists(path)) File.Delete(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        return true;
+    }
+
+    private static void WriteOwner(string dir)
+    {
+        ProcId me = Procs.Identify(Environment.ProcessId)!.Value;
+        File.WriteAllText(Path.Combine(dir, "owner"), $"{me.Pid} {me.StartTime}");
     }
 
     public void Dispose()
@@ -129,42 +210,11 @@ public abstract class ManagerFixture : IDisposable
         _disposed = true;
         try { TearDown(); }
         catch (Exception e) { Note("teardown: " + e.Message); }
-
-        // What the polite stop left: kill by PID (start time checked), a few rounds, since a
-        // dying shim or conmon may still reap or spawn.
-        for (int round = 0; round < 5; round++)
-        {
-            var left = OurProcesses();
-            if (left.Count == 0) break;
-            foreach (ProcId id in left)
-                if (Procs.IsAlive(id))
-                {
-                    Note($"killing leftover {id}: {Procs.Cmdline(id.Pid)}");
-                    Procs.Signal(id.Pid, Procs.SIGKILL);
-                }
-            Cmd.WaitUntil(() => left.All(i => !Procs.IsAlive(i)), TimeSpan.FromSeconds(3));
-        }
-
-        // Mounts under our dir (overlay rootfs, shm, netns files) are the managers' doing: ours.
-        foreach (MountInfo m in Mounts.Under(Dir).OrderByDescending(m => m.MountPoint.Length))
-            if (!Env.Unmount(m.MountPoint))
-                Note($"cannot unmount {m.MountPoint}");
-
-        foreach (string dir in Cgroups.CandidateDirs(CgroupParent))
-            if (Directory.Exists(dir))
-                foreach (string d in Cgroups.DepthFirst(dir))
-                    try { Directory.Delete(d); }
-                    catch (IOException e) { Note($"cannot remove cgroup {d}: {e.Message}"); }
-
+        List<ProcId> started;
+        lock (_started) started = _started.ToList();
+        CleanUp(Dir, CgroupParent, started, Note);
         foreach (string problem in OutsideDroppings.Release(_outsideDroppings))
             Note("cannot remove " + problem);
-
-        if (Mounts.Under(Dir).Count == 0)
-        {
-            try { Directory.Delete(Dir, recursive: true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Note($"cannot remove {Dir}: {e.Message}"); }
-        }
-        else Note($"{Dir} kept: something is still mounted under it");
         string notes;
         lock (_log) notes = _log.ToString();
         if (notes.Length > 0) Console.Error.WriteLine($"[{Name}] " + notes.TrimEnd().Replace("\n", $"\n[{Name}] "));
