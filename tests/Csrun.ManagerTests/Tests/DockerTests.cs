@@ -37,6 +37,52 @@ public sealed class DockerTests(DockerFixture dk, ITestOutputHelper output)
     }
 
     [Fact]
+    public void Run_With_A_Tty_And_Docker_Init()
+    {
+        string name = dk.NewName("tty");
+        // --init bind-mounts docker-init (tini) as the container's pid 1
+        CmdResult r = dk.DockerWithPty(output, ["run", "-t", "--init", .. dk.RunFlags(name), Env.Image,
+            "sh", "-c", "tty; cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 7"]);
+        r.AssertExit(7, "docker run -t --init");
+        Assert.Contains("/dev/pts/0", r.Stdout);
+        Assert.Contains("/sbin/docker-init -- sh -c", r.Stdout);
+        Docker("rm", name).AssertSuccess("docker rm");
+    }
+
+    /// <summary>docker exec's options arrive in the process.json of `exec --process`.</summary>
+    [Fact]
+    public void Exec_With_User_Workdir_And_Env()
+    {
+        string name = StartDetached("execopts");
+        try
+        {
+            CmdResult e = Docker("exec", "--user", "1000:1000", "--workdir", "/tmp", "--env", "MT_VAR=hello world", name,
+                "sh", "-c", "id -u; id -g; pwd; echo \"$MT_VAR\"").AssertSuccess("docker exec with options");
+            Assert.Equal("1000\n1000\n/tmp\nhello world\n", e.Stdout);
+        }
+        finally { Docker("rm", "-f", name); }
+    }
+
+    [Fact]
+    public void Restart_Runs_The_Container_Again()
+    {
+        string name = StartDetached("restart");
+        try
+        {
+            string firstPid = Inspect(name, "{{.State.Pid}}");
+            Docker("restart", "-t", "10", name).AssertSuccess("docker restart");
+            Assert.Equal("running", Inspect(name, "{{.State.Status}}"));
+            Assert.NotEqual(firstPid, Inspect(name, "{{.State.Pid}}"));
+            Assert.True(Cmd.WaitUntil(() => Docker("logs", name).Stdout.Split("started").Length == 3, TimeSpan.FromSeconds(10)),
+                "expected the container's first line twice: " + Docker("logs", name).Stdout);
+            Assert.Contains("got-term", Docker("logs", name).Stdout);
+            CmdResult stats = Docker("stats", "--no-stream", "--format", "{{.MemUsage}}", name).AssertSuccess("docker stats");
+            Assert.Matches(@"^\d+(\.\d+)?[KMG]iB / ", stats.Stdout.Trim());
+        }
+        finally { Docker("rm", "-f", name); }
+    }
+
+    [Fact]
     public void Exec_With_And_Without_Tty()
     {
         string name = StartDetached("exec");

@@ -43,6 +43,16 @@ public sealed class PodmanTests(PodmanFixture pod, ITestOutputHelper output)
     }
 
     [Fact]
+    public void Run_With_A_Tty()
+    {
+        string name = pod.NewName("tty");
+        CmdResult r = pod.RunWithPty(output, ["run", "-t", .. pod.RunFlags(name), Env.Image, "sh", "-c", "tty; exit 6"]);
+        r.AssertExit(6, "podman run -t");
+        Assert.Contains("/dev/pts/0", r.Stdout);
+        Podman("rm", name).AssertSuccess("podman rm");
+    }
+
+    [Fact]
     public void Exec_With_And_Without_Tty()
     {
         string name = StartDetached("exec");
