@@ -14,6 +14,9 @@ public static class Expected
         Env.IsCsrun ? $"chdir {path}: not a directory"
                     : $"runc create failed: unable to start container process: error during container init: mkdir {path}: not a directory";
 
+    /// <summary>`exec` of a command that is not in the container's PATH.</summary>
+    public static string ExecNotFound(string cmd) => $"exec: \"{cmd}\": executable file not found in $PATH";
+
     public static string MissingSysctl(string key) =>
         (Env.IsCsrun ? "" : "runc create failed: unable to start container process: error during container init: ") +
         $"open /proc/sys/{key.Replace('.', '/')}: no such file or directory";

@@ -159,6 +159,19 @@ public sealed class ContainerdTests(ContainerdFixture ctd, ITestOutputHelper out
     }
 
     [Fact]
+    public void Exec_Of_A_Missing_Command_Shows_The_Runtime_Reason()
+    {
+        var (id, _) = StartDetached("execerr");
+        try
+        {
+            CmdResult e = Ctr("tasks", "exec", "--fifo-dir", ctd.FifoDir, "--exec-id", "bad", id, "no-such-command");
+            Assert.NotEqual(0, e.ExitCode);
+            Assert.Contains(Expected.ExecNotFound("no-such-command"), e.Stderr);
+        }
+        finally { KillAndDelete(id); }
+    }
+
+    [Fact]
     public void Missing_Executable_Shows_The_Runtime_Reason()
     {
         string id = ctd.NewName("noexe");

@@ -159,6 +159,21 @@ public sealed class DockerTests(DockerFixture dk, ITestOutputHelper output)
     }
 
     [Fact]
+    public void Exec_Of_A_Missing_Command_Shows_The_Runtime_Reason()
+    {
+        string name = StartDetached("execerr");
+        try
+        {
+            CmdResult e = Docker("exec", name, "no-such-command");
+            e.AssertExit(126, "docker exec of a missing command");
+            // docker 20.10 prints this one on stdout
+            Assert.Contains("OCI runtime exec failed: " + (Env.IsCsrun ? "" : "exec failed: unable to start container process: ") +
+                            Expected.ExecNotFound("no-such-command") + ": unknown", e.Output);
+        }
+        finally { Docker("rm", "-f", name); }
+    }
+
+    [Fact]
     public void Missing_Executable_Shows_The_Runtime_Reason()
     {
         string name = dk.NewName("noexe");

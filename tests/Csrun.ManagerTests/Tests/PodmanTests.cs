@@ -143,6 +143,19 @@ public sealed class PodmanTests(PodmanFixture pod, ITestOutputHelper output)
     /// <summary>The reason travels as the last "error" line of the JSON log conmon asks for
     /// (--log-format=json --log USERDATA/oci-log), which is kept with the container.</summary>
     [Fact]
+    public void Exec_Of_A_Missing_Command_Shows_The_Runtime_Reason()
+    {
+        string name = StartDetached("execerr");
+        try
+        {
+            CmdResult e = Podman("exec", name, "no-such-command");
+            Assert.NotEqual(0, e.ExitCode);
+            Assert.Contains(Expected.ExecNotFound("no-such-command"), e.Stderr);
+        }
+        finally { Podman("rm", "-f", name); }
+    }
+
+    [Fact]
     public void Missing_Executable_Shows_The_Runtime_Reason()
     {
         string name = pod.NewName("noexe");
