@@ -70,8 +70,14 @@ public sealed class RootfsBuilder
             else if (mount.Type == "cgroup") MountCgroup(options, target);
             else
             {
+                // A tmpfs over a directory of the image keeps that directory's mode, whatever
+                // its mode= option says: runc does so, and images rely on it (docker's
+                // --tmpfs /run stays 0755 rather than tmpfs's 1777).
+                UnixFileMode? existingMode = mount.Type == "tmpfs" && Directory.Exists(target)
+                    ? File.GetUnixFileMode(target) : null;
                 Sys.MkdirAll(target, 0x1ed);
                 Sys.Mount(mount.Source ?? mount.Type, target, mount.Type, options.Flags, options.DataString);
+                if (existingMode is { } mode) Sys.Chmod(target, (uint)mode);
             }
             foreach (ulong p in options.Propagation)
                 Sys.Mount(null, target, null, p, null);

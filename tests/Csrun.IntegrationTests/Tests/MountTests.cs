@@ -61,6 +61,23 @@ public sealed class MountTests(ITestOutputHelper output)
         Assert.EndsWith("data\n", r.Stdout);
     }
 
+    /// <summary>As runc: a tmpfs over a directory of the image takes that directory's mode (with
+    /// its sticky bit), whatever mode= says; on a new directory mode= holds. docker's
+    /// `--tmpfs /run` relies on it (0755, not tmpfs's 1777).</summary>
+    [Fact]
+    public void Tmpfs_Over_An_Existing_Dir_Keeps_Its_Mode()
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("stat", "-c", "%n %a", "/run", "/tmp", "/mnt/new");
+        File.SetUnixFileMode(Path.Combine(b.RootfsDir, "run"),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        b.AddMount("/run", "tmpfs", "tmpfs", "mode=1777");
+        b.AddMount("/tmp", "tmpfs", "tmpfs", "mode=700");
+        b.AddMount("/mnt/new", "tmpfs", "tmpfs", "mode=700");
+        RuntimeResult r = sb.Run(b, sb.NewId()).AssertSuccess("run");
+        Assert.Equal("/run 750\n/tmp 1777\n/mnt/new 700\n", r.Stdout);
+    }
+
     [Fact]
     public void Proc_Dev_Pts_Shm_Are_Mounted()
     {
