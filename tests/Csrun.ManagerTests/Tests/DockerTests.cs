@@ -49,6 +49,17 @@ public sealed class DockerTests(DockerFixture dk, ITestOutputHelper output)
         Docker("rm", name).AssertSuccess("docker rm");
     }
 
+    /// <summary>A tmpfs over a directory of the image keeps its mode (runc's rule), on a new one mode= holds.</summary>
+    [Fact]
+    public void Tmpfs_Mounts_Keep_The_Image_Directory_Mode()
+    {
+        string name = dk.NewName("tmpfs");
+        CmdResult r = Docker(["run", "--rm", .. dk.RunFlags(name), "--read-only", "--tmpfs", "/run", "--tmpfs", "/newdir:mode=700",
+            Env.Image, "sh", "-c", "stat -c '%n %a' /run /newdir; touch /run/x && echo run-writable; touch /x 2>/dev/null || echo root-read-only"]);
+        r.AssertExit(0, "docker run --tmpfs");
+        Assert.Equal("/run 755\n/newdir 700\nrun-writable\nroot-read-only\n", r.Stdout);
+    }
+
     /// <summary>docker exec's options arrive in the process.json of `exec --process`.</summary>
     [Fact]
     public void Exec_With_User_Workdir_And_Env()

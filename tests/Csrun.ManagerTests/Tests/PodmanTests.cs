@@ -52,6 +52,22 @@ public sealed class PodmanTests(PodmanFixture pod, ITestOutputHelper output)
         Podman("rm", name).AssertSuccess("podman rm");
     }
 
+    /// <summary>--read-only puts tmpfs mounts with "tmpcopyup" on /tmp, /var/tmp and /run;
+    /// --tmpfs and --mount type=tmpfs use it too: the image's files show through.</summary>
+    [Fact]
+    public void Read_Only_Root_And_Tmpfs_Mounts_With_Tmpcopyup()
+    {
+        string name = pod.NewName("ro");
+        CmdResult r = Podman(["run", .. pod.RunFlags(name), "--read-only", "--tmpfs", "/etc/extra", "--mount", "type=tmpfs,dst=/usr/bin",
+            Env.Image, "sh", "-c",
+            "touch /x 2>/dev/null && echo root-writable || echo root-read-only; " +
+            "touch /tmp/y /run/y /var/tmp/y /etc/extra/y && echo tmpfs-writable; " +
+            "stat -c '%n %a' /tmp /run; readlink /usr/bin/env; grep ' /usr/bin ' /proc/mounts | cut -d' ' -f3"]);
+        r.AssertExit(0, "podman run --read-only");
+        Assert.Equal("root-read-only\ntmpfs-writable\n/tmp 1777\n/run 755\n../../bin/env\ntmpfs\n", r.Stdout);
+        Podman("rm", name).AssertSuccess("podman rm");
+    }
+
     [Fact]
     public void Exec_With_And_Without_Tty()
     {
