@@ -7,7 +7,7 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.pr
 
 VM_RUN ?= $(CURDIR)/../shared/tools/vm/vm-run.sh
 
-.PHONY: all build test unit-test integration-test integration-test-v2 demo install clean deps probe
+.PHONY: all build test unit-test integration-test integration-test-v2 manager-test manager-deps demo install clean deps probe
 
 all: build
 
@@ -62,11 +62,36 @@ integration-test-v2: build deps probe
 		$(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --no-build --nologo \
 		--filter "$(V2_FILTER)" --logger "trx;LogFileName=integration-v2.trx" --results-directory TestResults
 
+# The managers the manager tests drive: containerd (+ its runc v2 shim and ctr), podman with
+# conmon, docker.io. A temporary policy-rc.d keeps apt from starting the system's own daemons:
+# the tests start private ones and must not find (or leave) a system dockerd or containerd.
+manager-deps: deps
+	@missing=""; \
+	command -v containerd >/dev/null && command -v containerd-shim-runc-v2 >/dev/null || missing="$$missing containerd"; \
+	command -v podman >/dev/null || missing="$$missing podman"; \
+	command -v conmon >/dev/null || missing="$$missing conmon"; \
+	[ -x /usr/bin/docker ] && command -v dockerd >/dev/null || missing="$$missing docker.io"; \
+	command -v script >/dev/null || missing="$$missing bsdutils"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && guard=1; fi; \
+		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		rc=$$?; [ -n "$$guard" ] && rm -f /usr/sbin/policy-rc.d; [ $$rc -eq 0 ] || exit $$rc; \
+	fi
+
+# containerd 1.6, podman 4.3 and docker 20.10, each started by the tests with private dirs,
+# driving bin/csrun (MANAGER_RUNTIME=/usr/sbin/runc runs the same tests against runc).
+manager-test: build manager-deps
+	CSRUN_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test tests/Csrun.ManagerTests/Csrun.ManagerTests.csproj --nologo \
+		--logger "trx;LogFileName=manager.trx" --results-directory TestResults
+
 # Runs every test suite, then prints the line CI reads: "N passed, N failed".
 test: build deps
 	@rm -rf TestResults; status=0; \
 	$(MAKE) --no-print-directory unit-test || status=1; \
 	$(MAKE) --no-print-directory integration-test || status=1; \
+	$(MAKE) --no-print-directory manager-test || status=1; \
 	$(MAKE) --no-print-directory integration-test-v2 || status=1; \
 	./tests/summarize-trx.sh TestResults; \
 	exit $$status

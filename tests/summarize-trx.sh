@@ -5,7 +5,7 @@
 set -u
 dir=${1:-TestResults}
 passed=0; failed=0; skipped=0
-for suite in unit integration integration-v2; do
+for suite in unit integration manager integration-v2; do
     f="$dir/$suite.trx"
     if [ ! -f "$f" ]; then
         echo "$suite tests: no results file ($f): counted as 1 failure" >&2

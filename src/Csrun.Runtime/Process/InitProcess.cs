@@ -85,12 +85,14 @@ public static unsafe class InitProcess
         if (process.Terminal && config.ConsoleSocketFd >= 0)
             ConsoleSetup.CreateAndSend(config.ConsoleSocketFd, process.ConsoleSize);
 
-        if (hasMountNs) rootfs.Finish();
-
         if (spec.Hostname is { Length: > 0 } hostname) Sys.Sethostname(hostname);
         if (spec.Domainname is { Length: > 0 } domain) Sys.Setdomainname(domain);
+        // Sysctls go in before readonlyPaths (runc's order): docker and podman list /proc/sys
+        // there and still set sysctls such as net.ipv4.ip_unprivileged_port_start.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
             Sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
+
+        if (hasMountNs) rootfs.Finish();
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
         // the container process's execve.
         LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);

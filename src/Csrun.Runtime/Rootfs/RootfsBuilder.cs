@@ -70,8 +70,24 @@ public sealed class RootfsBuilder
             else if (mount.Type == "cgroup") MountCgroup(options, target);
             else
             {
-                Sys.MkdirAll(target, 0x1ed);
-                Sys.Mount(mount.Source ?? mount.Type, target, mount.Type, options.Flags, options.DataString);
+                // A tmpfs over a directory of the image keeps that directory's mode, whatever
+                // its mode= option says: runc does so, and images rely on it (docker's
+                // --tmpfs /run stays 0755 rather than tmpfs's 1777).
+                bool existing = mount.Type == "tmpfs" && Directory.Exists(target);
+                uint? existingMode = existing ? TmpCopyUp.PermissionsOf(target) : null;
+                int held = existing && options.TmpCopyUp ? TmpCopyUp.Hold(target) : -1;
+                try
+                {
+                    Sys.MkdirAll(target, 0x1ed);
+                    Sys.Mount(mount.Source ?? mount.Type, target, mount.Type, options.Flags, options.DataString);
+                }
+                catch
+                {
+                    Sys.Close(held);
+                    throw;
+                }
+                if (held >= 0) TmpCopyUp.CopyFrom(held, target);
+                if (existingMode is { } mode) Sys.Chmod(target, mode);
             }
             foreach (ulong p in options.Propagation)
                 Sys.Mount(null, target, null, p, null);
