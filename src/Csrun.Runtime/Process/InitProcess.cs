@@ -72,12 +72,14 @@ public static unsafe class InitProcess
         if (process.Terminal && config.ConsoleSocketFd >= 0)
             ConsoleSetup.CreateAndSend(config.ConsoleSocketFd, process.ConsoleSize);
 
-        if (hasMountNs) rootfs.Finish();
-
         if (spec.Hostname is { Length: > 0 } hostname) Sys.Sethostname(hostname);
         if (spec.Domainname is { Length: > 0 } domain) Sys.Setdomainname(domain);
+        // Before Finish: runc's default readonlyPaths include /proc/sys.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
             Sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
+
+        if (hasMountNs) rootfs.Finish();
+
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
         // the container process's execve.
         LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);

@@ -96,6 +96,24 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sysctl_Is_Applied_Although_Proc_Sys_Is_A_Readonly_Path()
+    {
+        // runc spec's readonlyPaths (the bundle's default) hold /proc/sys: sysctls must be
+        // written before it becomes read-only, and it must be read-only for the process.
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("sh", "-c",
+            "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni; (echo 4096 > /proc/sys/kernel/shmmni) 2>/dev/null || echo read-only");
+        Assert.Contains("/proc/sys", b.Linux["readonlyPaths"]!.AsArray().Select(p => (string?)p));
+        b.Linux["sysctl"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["net.ipv4.ip_forward"] = "1",
+            ["kernel.shmmni"] = "2048",
+        };
+        RuntimeResult r = sb.Run(b, sb.NewId()).AssertSuccess("run");
+        Assert.Equal("1\n2048\nread-only\n", r.Stdout);
+    }
+
+    [Fact]
     public void Args0_Resolved_Via_Path()
     {
         using var sb = new Sandbox(output);
