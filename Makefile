@@ -64,7 +64,7 @@ conformance-test: build deps checker
 # next `make conformance` puts it in RESULTS.md).
 conformance-v2: build deps checker
 	@test -x $(VM_RUN) || { echo "$(VM_RUN) is missing: the cgroup v2 run needs it" >&2; exit 1; }
-	$(VM_RUN) --timeout 1200 -- ./conformance/run.sh --tap-dir conformance/results --suffix -v2 $(CURDIR)/$(BIN)
+	$(VM_RUN) --timeout 3000 -- ./conformance/run.sh --tap-dir conformance/results --suffix -v2 $(CURDIR)/$(BIN)
 
 unit-test:
 	$(DOTNET) test tests/Csrun.Tests/Csrun.Tests.csproj --nologo --logger "trx;LogFileName=unit.trx" --results-directory TestResults
