@@ -37,7 +37,12 @@ header() {	# header FILE KEY: the value of "# KEY: ..." in a TAP file
 	echo "- host: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), $(nproc) cores; cgroups:" \
 		"$(if [ -d /sys/fs/cgroup/unified ]; then echo "hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)";
 		   elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "pure v2"; else echo "v1"; fi)"
-	[ -f "$v2" ] && echo "- csrun-v2: csrun alone inside shared/tools/vm/vm-run.sh (Debian's 6.1 kernel under QEMU, pure cgroup v2)"
+	if [ -f "$v2" ]; then
+		echo "- **csrun-v2**: csrun alone inside shared/tools/vm/vm-run.sh (Debian's 6.1 kernel under QEMU, pure"
+		echo "  cgroup v2), from \`make conformance-v2\` (by hand: about 40 s per variant under emulation)"
+	else
+		echo "- no cgroup v2 column: \`make conformance-v2\` (by hand, in the VM) writes the TAP it comes from"
+	fi
 	echo
 	awk -v names="${names[*]}" -v reasons="$here/differences.txt" '
 	function verdict(line) {
@@ -154,6 +159,21 @@ header() {	# header FILE KEY: the value of "# KEY: ..." in a TAP file
 			printf "| %s | %s | %s |\n", n, showk(2, n), (known[1, n] ? "known (conformance/known-failures.txt): " todowhy[n] : reason(n))
 		}
 		if (nf == 0) print "| (none) | | |"
+		if (rt[nn] == "csrun-v2") {
+			print ""
+			print "## Points csrun fails on pure cgroup v2 (csrun-v2)"
+			print ""
+			print "| point | why |"
+			print "| --- | --- |"
+			nf = 0
+			for (p = 1; p <= np; p++) {
+				n = order[p]
+				if (res[nn, n] != "fail") continue
+				nf++
+				printf "| %s | %s |\n", n, (known[nn, n] ? "known (conformance/known-failures.txt): " todowhy[n] : reason(n))
+			}
+			if (nf == 0) print "| (none) | |"
+		}
 	}' "${files[@]}"
 } >"$out.tmp"
 mv "$out.tmp" "$out"
