@@ -38,8 +38,8 @@ header() {	# header FILE KEY: the value of "# KEY: ..." in a TAP file
 		"$(if [ -d /sys/fs/cgroup/unified ]; then echo "hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)";
 		   elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "pure v2"; else echo "v1"; fi)"
 	if [ -f "$v2" ]; then
-		echo "- **csrun-v2**: csrun alone inside shared/tools/vm/vm-run.sh (Debian's 6.1 kernel under QEMU, pure"
-		echo "  cgroup v2), from \`make conformance-v2\` (by hand: about 40 s per variant under emulation)"
+		echo "- csrun-v2 is csrun alone inside shared/tools/vm/vm-run.sh (Debian's 6.1 kernel under QEMU, pure"
+		echo "  cgroup v2), from \`make conformance-v2\`, run by hand: 21 min under emulation, too slow for \`make test\`"
 	else
 		echo "- no cgroup v2 column: \`make conformance-v2\` (by hand, in the VM) writes the TAP it comes from"
 	fi
