@@ -7,7 +7,8 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.pr
 
 VM_RUN ?= $(CURDIR)/../shared/tools/vm/vm-run.sh
 
-.PHONY: all build test unit-test integration-test integration-test-v2 manager-test manager-deps demo install clean deps probe
+.PHONY: all build test unit-test integration-test integration-test-v2 manager-test manager-deps demo install clean deps probe \
+	checker conformance conformance-test conformance-v2
 
 all: build
 
@@ -41,6 +42,29 @@ probe: $(PROBE)
 $(PROBE): tests/helpers/syscall-probe.c | deps
 	@mkdir -p bin
 	gcc -static -O2 -Wall -o $@ $<
+
+# The runtime-spec conformance checker (conformance/checker): runs inside the containers.
+CHECKER := bin/oci-check
+checker: $(CHECKER)
+$(CHECKER): $(wildcard conformance/checker/*.c conformance/checker/*.h) | deps
+	@mkdir -p bin
+	gcc -static -O2 -Wall -Wextra -o $@ $(filter %.c,$^)
+
+# The conformance suite against csrun, runc and crun (same run), written to conformance/RESULTS.md
+# (with a csrun-on-cgroup-v2 column when conformance/results/csrun-v2.tap exists).
+CONFORMANCE_RUNTIMES ?= $(CURDIR)/$(BIN) /usr/sbin/runc crun
+conformance: build deps checker
+	./conformance/run.sh --results conformance/RESULTS.md $(CONFORMANCE_RUNTIMES)
+
+# csrun only, for `make test`: TestResults/conformance/csrun.tap, counted by summarize-trx.sh.
+conformance-test: build deps checker
+	./conformance/run.sh --tap-dir TestResults/conformance $(CURDIR)/$(BIN)
+
+# csrun only, inside the pure cgroup v2 VM: conformance/results/csrun-v2.tap (run by hand; the
+# next `make conformance` puts it in RESULTS.md).
+conformance-v2: build deps checker
+	@test -x $(VM_RUN) || { echo "$(VM_RUN) is missing: the cgroup v2 run needs it" >&2; exit 1; }
+	$(VM_RUN) --timeout 3000 -- ./conformance/run.sh --tap-dir conformance/results --suffix -v2 $(CURDIR)/$(BIN)
 
 unit-test:
 	$(DOTNET) test tests/Csrun.Tests/Csrun.Tests.csproj --nologo --logger "trx;LogFileName=unit.trx" --results-directory TestResults
@@ -92,6 +116,7 @@ test: build deps
 	$(MAKE) --no-print-directory unit-test || status=1; \
 	$(MAKE) --no-print-directory integration-test || status=1; \
 	$(MAKE) --no-print-directory manager-test || status=1; \
+	$(MAKE) --no-print-directory conformance-test || status=1; \
 	$(MAKE) --no-print-directory integration-test-v2 || status=1; \
 	./tests/summarize-trx.sh TestResults; \
 	exit $$status

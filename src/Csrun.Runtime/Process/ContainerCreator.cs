@@ -23,6 +23,9 @@ public sealed class ContainerCreator
 
     public ContainerCreator(StateStore store) => _store = store;
 
+    /// <summary>Warnings from poststop hooks run after a failed create: the caller logs them.</summary>
+    public List<string> Warnings { get; } = new();
+
     /// <summary>Receives "phase: N.NN ms" lines (--debug), to see where create's time goes.</summary>
     public Action<string>? Trace { get; init; }
 
@@ -220,6 +223,13 @@ public sealed class ContainerCreator
                 Native.Close(pidfd);
             }
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
+            // A failed create continues the lifecycle at "destroy" and then the poststop hooks
+            // (runtime-spec lifecycle steps 12-13; runc runs them on every failed create too).
+            if (spec.Hooks?.Poststop is { Count: > 0 } poststop)
+            {
+                try { HookRunner.RunAll("poststop", poststop, JsonSerializer.SerializeToUtf8Bytes(HookState(state, 0, "stopped"), HookStateJsonContext.Default.SpecState)); }
+                catch (HookFailedException e) { Warnings.Add(e.Message); }
+            }
             _store.Remove(options.Id);
             if (oom) throw new InitFailedException($"container init was OOM-killed (memory limit too low?): {e.Message}");
             throw;

@@ -224,10 +224,13 @@ public static unsafe class InitProcess
             HookRunner.RunAll("createContainer", hooks.CreateContainer, HookStateJson(config, "creating"));
     }
 
+    /// <summary>The state for createContainer and startContainer, which run in the container's
+    /// namespaces: the spec wants the pid as the container sees it (1 in a new pid namespace).</summary>
     private static byte[] HookStateJson(InitConfig config, string status)
     {
         var state = config.HookState ?? new Csrun.Runtime.State.SpecState();
         state.Status = status;
+        state.Pid = Environment.ProcessId;
         return JsonSerializer.SerializeToUtf8Bytes(state, Csrun.Runtime.State.HookStateJsonContext.Default.SpecState);
     }
 
