@@ -228,7 +228,7 @@ public sealed class ContainerCreator
             if (spec.Hooks?.Poststop is { Count: > 0 } poststop)
             {
                 try { HookRunner.RunAll("poststop", poststop, JsonSerializer.SerializeToUtf8Bytes(HookState(state, 0, "stopped"), HookStateJsonContext.Default.SpecState)); }
-                catch (HookFailedException e) { Warnings.Add(e.Message); }
+                catch (HookFailedException hookError) { Warnings.Add(hookError.Message); }
             }
             _store.Remove(options.Id);
             if (oom) throw new InitFailedException($"container init was OOM-killed (memory limit too low?): {e.Message}");
