@@ -8,7 +8,7 @@ namespace Csrun.Runtime.Process;
 /// What the clone child does between clone3 and exec, prepared in unmanaged memory before the
 /// clone so the child allocates nothing and makes raw system calls only (shared/notes/aot.md:
 /// a clone child that touches the GC can hang forever). It waits for the parent's go (uid/gid
-/// maps and time offsets written, cgroup joined), joins namespaces given by path, becomes root
+/// maps and time offsets written), joins namespaces given by path, becomes root
 /// of a new user namespace, and execs the sealed csrun copy as init.
 /// </summary>
 public sealed unsafe class CloneChild : IDisposable

@@ -32,6 +32,7 @@ public static unsafe class InitProcess
                 return 1;
             var config = JsonSerializer.Deserialize(payload, InitJsonContext.Default.InitConfig)!;
             Sys.SetCloexec(sock, true);
+            EnterCgroup(config, channel);
             RunContainer(config, channel);
             return 127; // not reached: RunContainer execs or throws
         }
@@ -41,6 +42,18 @@ public static unsafe class InitProcess
             catch (Exception) { /* the parent is gone: nobody to tell */ }
             return 1;
         }
+    }
+
+    /// <summary>The parent moves init into the container's cgroup now that the runtime's start-up
+    /// (charged where init was born) is over; a new cgroup namespace is made after the move, so
+    /// the container's view is rooted at its own cgroup.</summary>
+    private static void EnterCgroup(InitConfig config, SyncChannel channel)
+    {
+        channel.Send(SyncMessage.InitStarted, ReadOnlySpan<byte>.Empty);
+        if (!channel.TryReceive(out byte type, out _) || type != SyncMessage.CgroupJoined)
+            throw new InvalidOperationException("the parent stopped before moving init into the container's cgroup");
+        if (config.NewCgroupNamespace && Native.Unshare((int)K.CLONE_NEWCGROUP) < 0)
+            throw Sys.Fail("unshare", "(cgroup namespace)");
     }
 
     private static string OneLine(Exception e) => e.Message.Replace('\n', ' ');
@@ -74,10 +87,10 @@ public static unsafe class InitProcess
         if (process.Terminal && config.ConsoleSocketFd >= 0)
             ConsoleSetup.CreateAndSend(config.ConsoleSocketFd, process.ConsoleSize);
 
-        if (hasMountNs) rootfs.Finish();
-
         if (spec.Hostname is { Length: > 0 } hostname) Sys.Sethostname(hostname);
         if (spec.Domainname is { Length: > 0 } domain) Sys.Setdomainname(domain);
+        // Sysctls go in before readonlyPaths (runc's order): docker and podman list /proc/sys
+        // there and still set sysctls such as net.ipv4.ip_unprivileged_port_start.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
             proc.WriteFile("sys/" + key.Replace('.', '/'), value, "/proc/sys/" + key.Replace('.', '/'), beneath: "sys");
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
@@ -211,10 +224,13 @@ public static unsafe class InitProcess
             HookRunner.RunAll("createContainer", hooks.CreateContainer, HookStateJson(config, "creating"));
     }
 
+    /// <summary>The state for createContainer and startContainer, which run in the container's
+    /// namespaces: the spec wants the pid as the container sees it (1 in a new pid namespace).</summary>
     private static byte[] HookStateJson(InitConfig config, string status)
     {
         var state = config.HookState ?? new Csrun.Runtime.State.SpecState();
         state.Status = status;
+        state.Pid = Environment.ProcessId;
         return JsonSerializer.SerializeToUtf8Bytes(state, Csrun.Runtime.State.HookStateJsonContext.Default.SpecState);
     }
 

@@ -93,11 +93,28 @@ public sealed class RootfsBuilder
             else
             {
                 if (mount.Type is "proc" or "sysfs") RequireOrdinaryDirectory(root, destination, mount.Type);
+                // A tmpfs over a directory of the image keeps that directory's mode, whatever
+                // its mode= option says: runc does so, and images rely on it (docker's
+                // --tmpfs /run stays 0755 rather than tmpfs's 1777). With tmpcopyup the image's
+                // directory, still reachable through the fd taken before the mount, is copied in.
+                bool existing = mount.Type == "tmpfs" && root.TryOpen(destination, K.O_PATH | K.O_DIRECTORY, out _) is int probe and >= 0 && CloseAndTrue(probe);
                 int fd = root.MkdirAll(destination, 0x1ed);
                 try
                 {
                     CheckTarget(root, fd, mount, options, what);
+                    uint? existingMode = existing ? SysAt.Stat(fd, root.Show(destination)).Mode & 0xfff : null;
                     _proc.Mount(mount.Source ?? mount.Type, fd, mount.Type, options.Flags, options.DataString, root.Show(destination));
+                    if (existing)
+                    {
+                        int tmpfs = root.Open(destination, K.O_PATH | K.O_DIRECTORY);
+                        try
+                        {
+                            // fd still names the image's directory under the new tmpfs
+                            if (options.TmpCopyUp) TmpCopyUp.Copy($"/proc/self/fd/{fd}", $"/proc/self/fd/{tmpfs}");
+                            if (existingMode is { } mode) _proc.Chmod(tmpfs, mode, root.Show(destination));
+                        }
+                        finally { Native.Close(tmpfs); }
+                    }
                 }
                 finally { Native.Close(fd); }
             }
@@ -410,5 +427,11 @@ public sealed class RootfsBuilder
             throw new InvalidOperationException("linux.maskedPaths: the container's /dev/null is not the null device (c 1:3): refusing to bind it over masked files");
         }
         return fd;
+    }
+
+    private static bool CloseAndTrue(int fd)
+    {
+        Native.Close(fd);
+        return true;
     }
 }

@@ -73,7 +73,10 @@ public sealed class RunOptions
 /// </summary>
 public sealed class Runtime
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>30 s, times $CSRUN_TIMEOUT_SCALE (the emulated v2 VM sets it: fork and exec are
+    /// ~30x slower there, more when the host's cores are shared).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30 *
+        (double.TryParse(Environment.GetEnvironmentVariable("CSRUN_TIMEOUT_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out double scale) && scale >= 1 ? scale : 1));
 
     private readonly string _ioDir;
     private readonly ITestOutputHelper? _log;
