@@ -38,8 +38,13 @@ deps:
 
 # A static helper the integration tests copy into containers to make exact system calls.
 PROBE := bin/syscall-probe
-probe: $(PROBE)
+ESCAPE_PROBE := bin/escape-probe
+probe: $(PROBE) $(ESCAPE_PROBE)
 $(PROBE): tests/helpers/syscall-probe.c | deps
+	@mkdir -p bin
+	gcc -static -O2 -Wall -o $@ $<
+# The attacker side of the security tests (SecurityTests.cs).
+$(ESCAPE_PROBE): tests/helpers/escape-probe.c | deps
 	@mkdir -p bin
 	gcc -static -O2 -Wall -o $@ $<
 
@@ -69,12 +74,17 @@ conformance-v2: build deps checker
 unit-test:
 	$(DOTNET) test tests/Csrun.Tests/Csrun.Tests.csproj --nologo --logger "trx;LogFileName=unit.trx" --results-directory TestResults
 
+# IT_FILTER="Category=Security" (any dotnet test --filter) runs part of the suite.
+IT_FILTER ?=
+IT_FILTER_ARG = $(if $(IT_FILTER),--filter "$(IT_FILTER)")
+
 integration-test: build deps probe
 	CSRUN_BINARY=$(CURDIR)/$(BIN) $(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo \
-		--logger "trx;LogFileName=integration.trx" --results-directory TestResults
+		$(IT_FILTER_ARG) --logger "trx;LogFileName=integration.trx" --results-directory TestResults
 
 # The same integration tests on a pure cgroup v2 host: a throw-away QEMU VM (shared/tools/vm).
-# Fork and exec are ~30x slower under emulation: the hang detector runs fewer cycles there, and
+# Fork and exec are ~30x slower under emulation: the hang detector, the config fuzzer and the
+# kill -9 test run fewer cycles there, and
 # the categories that do not depend on the cgroup hierarchy (seccomp, spec validation) run on
 # the host only.
 V2_FILTER ?= Category!=Seccomp&Category!=BadInput
@@ -82,9 +92,9 @@ V2_FILTER ?= Category!=Seccomp&Category!=BadInput
 integration-test-v2: build deps probe
 	@test -x $(VM_RUN) || { echo "$(VM_RUN) is missing: the cgroup v2 tests need it" >&2; exit 1; }
 	$(DOTNET) build tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --nologo -v quiet
-	$(VM_RUN) --timeout 3000 --disk 64M -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 CSRUN_TIMEOUT_SCALE=3 \
+	$(VM_RUN) --timeout 3000 --disk 64M -- env CSRUN_BINARY=$(CURDIR)/$(BIN) CSRUN_HANG_CYCLES=20 CSRUN_TIMEOUT_SCALE=3 CSRUN_FUZZ_CASES=200 CSRUN_CRASH_REPS=15 \
 		$(DOTNET) test tests/Csrun.IntegrationTests/Csrun.IntegrationTests.csproj --no-build --nologo \
-		--filter "$(V2_FILTER)" --logger "trx;LogFileName=integration-v2.trx" --results-directory TestResults
+		--filter "$(if $(IT_FILTER),$(IT_FILTER),$(V2_FILTER))" --logger "trx;LogFileName=integration-v2.trx" --results-directory TestResults
 
 # The managers the manager tests drive: containerd (+ its runc v2 shim and ctr), podman with
 # conmon, docker.io. A temporary policy-rc.d keeps apt from starting the system's own daemons:

@@ -23,6 +23,10 @@ public static class Program
         var log = new Log(line.GlobalValue("log"), line.GlobalValue("log-format"), line.HasGlobal("debug"));
         try
         {
+            // exec's children enter the container before they exec: they must run from a
+            // sealed copy of csrun, never from the host binary (CVE-2019-5736).
+            if (line.Command?.Name == "exec" && !line.HasGlobal("help") && !line.Has("help"))
+                Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded();
             return Dispatch(line, log);
         }
         catch (Exception e)

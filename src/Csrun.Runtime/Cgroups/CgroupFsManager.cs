@@ -54,6 +54,18 @@ public abstract class CgroupFsManager : ICgroupManager
         return created;
     }
 
+    public IReadOnlyList<string> MissingDirs()
+    {
+        var missing = new List<string>();
+        foreach (var dir in _paths.Values)
+        {
+            int first = missing.Count;
+            for (string? d = dir; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+                if (!missing.Contains(d)) missing.Insert(first, d);
+        }
+        return missing;
+    }
+
     private static void MakeDirs(string dir, List<string> created)
     {
         var missing = new Stack<string>();

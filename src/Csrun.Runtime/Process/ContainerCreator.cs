@@ -80,6 +80,11 @@ public sealed class ContainerCreator
             Mark("state dir made");
 
             cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
+            // Recorded before the mkdirs: a create killed between them leaves nothing behind that
+            // `delete --force` does not know of.
+            state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            state.CgroupsCreated = cgroup.MissingDirs().ToList();
+            _store.Save(state);
             cgroupsCreated = cgroup.Create();
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.CgroupsCreated = cgroupsCreated.ToList();
@@ -134,7 +139,8 @@ public sealed class ContainerCreator
             };
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
-                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo);
+                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo,
+                closeInChild: parentSock);
 
             int savedPidNs = -1;
             if (namespaces.PidNamespacePath is { } pidNsPath)
@@ -217,11 +223,9 @@ public sealed class ContainerCreator
         {
             // An init killed by the kernel for memory says only "exited": say why, as runc does.
             bool oom = e is InitFailedException && cgroup is not null && OomKilled(cgroup);
-            if (pidfd >= 0)
-            {
-                Sys.KillAndReap(pidfd);
-                Native.Close(pidfd);
-            }
+            // init may be reaped already (it died first and its status was collected): a second
+            // wait must not replace the error, nor skip the cleanup below.
+            Sys.KillReapAndClose(pidfd);
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
             // A failed create continues the lifecycle at "destroy" and then the poststop hooks
             // (runtime-spec lifecycle steps 12-13; runc runs them on every failed create too).

@@ -66,10 +66,12 @@ public static unsafe class InitProcess
         // set-up is seen as a broken sync socket, and init exits then.
         // exec.fifo is reopened through procfs once the rootfs is "/", where the container may
         // have no /proc: keep a handle on this one. It is close-on-exec, and the container
-        // process never sees it.
-        int procFd = Sys.Open("/proc", K.O_PATH | K.O_DIRECTORY);
+        // process never sees it. Every procfs write and every mount goes through it too (see
+        // TrustedProc): never through a /proc of the container's making.
+        var proc = TrustedProc.Open();
+        int procFd = proc.Fd;
 
-        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths);
+        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths, proc);
         bool hasMountNs = (spec.Linux?.Namespaces ?? new()).Any(n => n.Type == "mount");
         if (hasMountNs) rootfs.Prepare();
         RunCreateHooks(config, channel);
@@ -90,9 +92,7 @@ public static unsafe class InitProcess
         // Sysctls go in before readonlyPaths (runc's order): docker and podman list /proc/sys
         // there and still set sysctls such as net.ipv4.ip_unprivileged_port_start.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
-            Sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
-
-        if (hasMountNs) rootfs.Finish();
+            proc.WriteFile("sys/" + key.Replace('.', '/'), value, "/proc/sys/" + key.Replace('.', '/'), beneath: "sys");
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
         // the container process's execve.
         LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);
@@ -100,7 +100,7 @@ public static unsafe class InitProcess
         foreach (var rlimit in process.Rlimits ?? new())
             Rlimits.Set(rlimit.Type!, rlimit.Soft, rlimit.Hard);
         if (process.OomScoreAdj is int oom)
-            Sys.WriteFile("/proc/self/oom_score_adj", oom.ToString());
+            proc.WriteFile("self/oom_score_adj", oom.ToString(), "/proc/self/oom_score_adj");
 
         var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
         var caps = Capabilities.FromSpec(process.Capabilities);
@@ -116,7 +116,7 @@ public static unsafe class InitProcess
         if (process.NoNewPrivileges) Sys.Prctl(K.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
 
         string cwd = process.Cwd is { Length: > 0 } d ? d : "/";
-        Sys.Chdir(cwd);
+        WorkingDirectory.Enter(cwd);
 
         string executable = ExecutableLookup.Find(process.Args![0], env);
 
@@ -127,6 +127,7 @@ public static unsafe class InitProcess
         if (config.Seccomp is { } late && process.NoNewPrivileges) InstallSeccomp(late, channel);
         channel.Send(SyncMessage.Ready, ReadOnlySpan<byte>.Empty);
         int fifo = WaitForStart(procFd, config.FifoFd);
+        proc.Dispose();
         try
         {
             if (spec.Hooks?.StartContainer is { Count: > 0 } startHooks)
@@ -204,7 +205,6 @@ public static unsafe class InitProcess
         }
         if (fd < 0) throw Sys.Fail("open", $"/proc/self/fd/{fifoFd} (exec.fifo)");
         Native.Close(fifoFd);
-        Native.Close(procFd);
         return fd;
     }
 

@@ -31,18 +31,9 @@ internal static unsafe partial class TmpCopyUp
             DeviceNodes.MakeDev(*(uint*)(buf + 128), *(uint*)(buf + 132)));
     }
 
-    /// <summary>Permission bits (with set-id and sticky) of a path, not following a final symlink.</summary>
-    public static uint PermissionsOf(string path) => Lstat(path).Mode & 0xfff;
-
-    /// <summary>A handle on the directory the tmpfs is about to cover.</summary>
-    public static int Hold(string dir) => Sys.Open(dir, K.O_PATH | K.O_DIRECTORY | K.O_CLOEXEC);
-
-    /// <summary>Copies the held directory's entries into <paramref name="target"/> (the new tmpfs) and closes the handle.</summary>
-    public static void CopyFrom(int heldFd, string target)
-    {
-        try { CopyEntries($"/proc/self/fd/{heldFd}", target); }
-        finally { Sys.Close(heldFd); }
-    }
+    /// <summary>Copies the entries of directory <paramref name="from"/> (the image's, reached
+    /// through an fd held before the tmpfs covered it) into <paramref name="to"/> (the new tmpfs).</summary>
+    public static void Copy(string from, string to) => CopyEntries(from, to);
 
     private static void CopyEntries(string from, string to)
     {

@@ -60,6 +60,9 @@ public sealed class RunOptions
     public TimeSpan? Timeout { get; init; }
     /// <summary>Working directory of the runtime process.</summary>
     public string? WorkingDirectory { get; init; }
+    /// <summary>Shell commands run just before the runtime is exec'd, e.g. "exec 8&lt;/tmp/x;" to
+    /// hand it extra open fds the way a careless caller would.</summary>
+    public string? ShellPrefix { get; init; }
 }
 
 /// <summary>
@@ -130,7 +133,7 @@ public sealed class Runtime
             WorkingDirectory = options.WorkingDirectory ?? "/",
         };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("o=$1 e=$2 i=$3; shift 3; exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
+        psi.ArgumentList.Add("o=$1 e=$2 i=$3; shift 3; " + (options.ShellPrefix ?? "") + " exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
         psi.ArgumentList.Add("csrun-it");
         psi.ArgumentList.Add(outPath);
         psi.ArgumentList.Add(errPath);
