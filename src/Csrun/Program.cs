@@ -61,11 +61,15 @@ public static class Program
         if (line.HasGlobal("systemd-cgroup"))
             throw new UsageException("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the default cgroupfs driver");
 
+        RootlessMode rootless;
+        try { rootless = RootlessMode.Detect(line.GlobalValue("rootless")); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         var inv = new Invocation
         {
             Line = line,
             Log = log,
-            Store = new StateStore(line.GlobalValue("root") is { Length: > 0 } root ? Path.GetFullPath(root) : StateStore.DefaultRoot),
+            Store = new StateStore(line.GlobalValue("root") is { Length: > 0 } root ? Path.GetFullPath(root) : StateRoot.Default()),
+            Rootless = rootless,
         };
         return command.Name switch
         {

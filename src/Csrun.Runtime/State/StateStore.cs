@@ -8,7 +8,6 @@ namespace Csrun.Runtime.State;
 /// started, exec.fifo. A directory per container; its creation is what makes an id taken.</summary>
 public sealed class StateStore
 {
-    public const string DefaultRoot = "/run/csrun";
     public const string StateFile = "state.json";
     public const string FifoName = "exec.fifo";
 
