@@ -31,6 +31,7 @@ deps:
 	[ -f /usr/share/containers/seccomp.json ] || missing="$$missing golang-github-containers-common"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
+	command -v newuidmap >/dev/null || missing="$$missing uidmap"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
