@@ -138,6 +138,8 @@ public sealed class ContainerOperations
         var state = _store.Load(id);
         if (_store.StatusOf(state) is ContainerStatus.Stopped)
             throw new InvalidOperationException("container not running");
+        if (state.CgroupPaths.Count == 0)
+            throw new InvalidOperationException("cannot update resources: the container has no cgroup (rootless, and no cgroup was writable: give it a delegated cgroup as linux.cgroupsPath)");
         CgroupFsManager.FromPaths(state.CgroupPaths).Apply(resources, state.Devices, forCreate: false);
     }
 

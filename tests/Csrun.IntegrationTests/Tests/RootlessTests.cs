@@ -141,6 +141,13 @@ public sealed class RootlessTests(UnprivilegedUser user, ITestOutputHelper outpu
         RuntimeResult ps = s.R.Run(["ps", "--format", "json", id], null).AssertSuccess("ps");
         Assert.Contains(pid, JsonNode.Parse(ps.Stdout)!.AsArray().Select(n => n!.GetValue<int>()));
 
+        RuntimeResult update = s.R.Run(["update", "--memory", "100000000", id], null).AssertFailure("update without a cgroup");
+        ErrorAssert.AssertOneLine(update);
+        Assert.Contains("no cgroup", update.Stderr);
+        RuntimeResult pause = s.R.Run(["pause", id], null).AssertFailure("pause without a cgroup");
+        ErrorAssert.AssertOneLine(pause);
+        Assert.Contains("cgroups not configured", pause.Stderr);
+
         s.R.Run(["kill", id, "KILL"], null).AssertSuccess("kill");
         Wait.AssertUntil(() => (string?)JsonNode.Parse(s.R.Run(["state", id], null).Stdout)?["status"] == "stopped",
             TimeSpan.FromSeconds(10), () => "the container did not stop after kill KILL");
