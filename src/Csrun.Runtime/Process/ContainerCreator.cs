@@ -296,6 +296,7 @@ public sealed class ContainerCreator
     {
         while (true)
         {
+            WaitForMessageOrDeadInit(channel, pidfd);
             if (!channel.TryReceive(out type, out byte[] payload))
             {
                 int status = Sys.WaitPidfd(pidfd);
@@ -313,6 +314,27 @@ public sealed class ContainerCreator
                 default:
                     throw new InitFailedException($"sync socket: unexpected message type {type} from init");
             }
+        }
+    }
+
+    /// <summary>
+    /// Init is a multi-threaded .NET process: when a seccomp filter of the container kills its
+    /// main thread (KILL_THREAD, what SCMP_ACT_KILL means), the other threads live on, holding
+    /// the sync socket open, and the pidfd never reports an exit. A main thread that is a
+    /// zombie while no message or end of stream comes is that case: report it, and the
+    /// failure path's SIGKILL takes the whole process.
+    /// </summary>
+    private static void WaitForMessageOrDeadInit(SyncChannel channel, int pidfd)
+    {
+        int pid = -1;
+        while (!channel.WaitReadable(200))
+        {
+            if (pid < 0) pid = Sys.PidOfPidfd(pidfd);
+            if (Procfs.ReadStat(pid) is { State: not ('Z' or 'X') }) continue;
+            // A whole process exiting shows a zombie main thread just before its fds close.
+            if (channel.WaitReadable(500)) return;
+            throw new InitFailedException("container init's main thread died before it was ready, its other threads still running " +
+                "(a seccomp rule that kills threads, hit by the runtime before the container process started? check linux.seccomp)");
         }
     }
 
