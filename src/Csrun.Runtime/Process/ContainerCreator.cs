@@ -97,8 +97,8 @@ public sealed class ContainerCreator
                 consoleFd = Track(fds, FdPassing.ConnectUnix(options.ConsoleSocket));
             }
 
-            int exeFd = Track(fds, SealedExecutable.Create());
-            Mark("sealed executable copied");
+            int exeFd = Track(fds, SealedExecutable.Create(_store.DirOf(options.Id)));
+            Mark($"sealed executable ready ({SealedExecutable.LastKind})");
             var (parentSock, childSock) = Sys.SocketPair();
             Track(fds, parentSock);
             Track(fds, childSock);
