@@ -17,7 +17,8 @@
 # BENCH_FLOOR (1: measure memory floors), CSRUN (default bin/csrun), RUNC, CRUN;
 # BENCH_SECTIONS (default "run lifecycle exec par rss floor"); CSRUN_BASE=BINARY adds an
 # earlier csrun build ("base") to the rotation and a before/after table (optimizations are
-# measured that way: both builds in the same interleaved run).
+# measured that way: both builds in the same interleaved run); BENCH_CSRUN_ONLY=1 leaves runc
+# and crun out of such a run.
 set -euo pipefail
 { # The whole script is one compound command: bash parses it all before running, so editing
   # this file while a (long) run is going on cannot change what that run does.
@@ -38,6 +39,7 @@ PAR=${BENCH_PAR:-20}
 RSS_N=${BENCH_RSS_N:-5}
 FLOOR=${BENCH_FLOOR:-1}
 WARMUP=${BENCH_WARMUP:-3}
+RSS_WAIT=${BENCH_RSS_WAIT:-1} # seconds before a foreground run/exec's VmHWM is read
 CSRUN=${CSRUN:-$repo/bin/csrun}
 RUNC=${RUNC:-/usr/sbin/runc}
 CRUN=${CRUN:-/usr/bin/crun}
@@ -48,6 +50,8 @@ TOOL=$OUTDIR/benchtool
 RTS=(csrun runc crun)
 CSRUN_BASE=${CSRUN_BASE:-}
 [[ -n $CSRUN_BASE ]] && RTS=(base csrun runc crun)
+# BENCH_CSRUN_ONLY=1 (with CSRUN_BASE): only the two csrun builds, for quick before/after runs.
+[[ -n $CSRUN_BASE && ${BENCH_CSRUN_ONLY:-0} == 1 ]] && RTS=(base csrun)
 SECTIONS=" ${BENCH_SECTIONS:-run lifecycle exec par rss floor} "
 [[ $FLOOR == 1 ]] || SECTIONS=${SECTIONS/ floor / }
 
@@ -67,7 +71,7 @@ if [[ $MODE == vm ]]; then
     rm -f "$OUTDIR/vm.md"
     # TCG: fork+exec is ~30x slower; a small N is enough for ratios.
     (cd "$repo" && BENCH_N=${BENCH_VM_N:-15} BENCH_PAR_ROUNDS=${BENCH_VM_PAR_ROUNDS:-2} BENCH_RSS_N=${BENCH_VM_RSS_N:-2} \
-        BENCH_FLOOR=${BENCH_VM_FLOOR:-1} BENCH_WARMUP=1 CSRUN=$CSRUN \
+        BENCH_FLOOR=${BENCH_VM_FLOOR:-1} BENCH_WARMUP=1 BENCH_RSS_WAIT=10 CSRUN=$CSRUN \
         "$VM_RUN" --timeout 3000 -- bench/bench.sh --inside-vm "$OUTDIR/vm.md")
     [[ -s $OUTDIR/vm.md ]] || { log "the VM produced no results"; exit 1; }
     MODE=assemble-vm
@@ -159,6 +163,8 @@ cleanup() {
     done
     local i
     for ((i = 0; i < ${#CG_NEW_ANCESTORS[@]}; i++)); do rmdir "${CG_NEW_ANCESTORS[i]}" 2>/dev/null; done
+    # The raw samples of the last run stay for inspection.
+    [[ -d $W/samples ]] && { rm -rf "$OUTDIR/last-samples"; cp -r "$W/samples" "$OUTDIR/last-samples"; }
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -181,7 +187,7 @@ mkbundle() { # mkbundle DIR RT NAME ARGS_JSON [MEMORY_LIMIT]
 for rt in "${RTS[@]}"; do
     mkbundle "$W/b/$rt-true" "$rt" seq '["true"]'
     mkbundle "$W/b/$rt-sleep" "$rt" sleeper '["sleep","1000000"]'
-    mkbundle "$W/b/$rt-sleep2" "$rt" sleep2 '["sleep","2"]'
+    mkbundle "$W/b/$rt-sleep2" "$rt" sleep2 "[\"sleep\",\"$((RSS_WAIT * 2))\"]"
     mkbundle "$W/b/$rt-rss" "$rt" rss '["/benchtool","selfrss","/out/selfrss"]'
     for ((i = 1; i <= PAR; i++)); do mkbundle "$W/b/$rt-par-$i" "$rt" "par-$i" '["true"]'; done
 done
@@ -341,14 +347,14 @@ bench_rss() {
             # foreground run: its own high-water mark while the container runs
             "${REPLY_CMD[@]}" run --bundle "$W/b/$rt-sleep2" "s$i" </dev/null >/dev/null &
             pid=$!
-            sleep 1
+            sleep "$RSS_WAIT"
             "$TOOL" hwm "$pid" | cut -d' ' -f1 >> "$S/rss-run.$rt"
             wait "$pid" || true
             # exec: whole command, foreground parent, the helper that became the process
             "$TOOL" time "${REPLY_CMD[@]}" exec sleeper true | cut -d' ' -f2 >> "$S/rss-exec-cmd.$rt"
-            "${REPLY_CMD[@]}" exec sleeper sleep 2 </dev/null >/dev/null &
+            "${REPLY_CMD[@]}" exec sleeper sleep $((RSS_WAIT * 2)) </dev/null >/dev/null &
             pid=$!
-            sleep 1
+            sleep "$RSS_WAIT"
             "$TOOL" hwm "$pid" | cut -d' ' -f1 >> "$S/rss-exec-parent.$rt"
             wait "$pid" || true
             "${REPLY_CMD[@]}" exec sleeper /benchtool selfrss < /dev/null >> "$S/rss-exec-helper.$rt"
@@ -413,6 +419,7 @@ header() { # header FIRST_COLUMN_TITLE
 row() { # row FORMAT(ms|kib) LABEL FILEBASE [WRAPPERS_PER_SAMPLE WRAPPER_COST_US]
     local fmt=$1 label=$2 base=$3 k=${4:-0} cost=${5:-0} rt any=0
     local -A med mn mx cell
+    for rt in base csrun runc crun; do med[$rt]=-; mn[$rt]=-; mx[$rt]=-; cell[$rt]=-; done
     for rt in "${RTS[@]}"; do
         local sub=0
         [[ $rt == crun ]] && sub=$(awk -v k="$k" -v c="$cost" 'BEGIN { print k * c }')
@@ -433,7 +440,7 @@ row() { # row FORMAT(ms|kib) LABEL FILEBASE [WRAPPERS_PER_SAMPLE WRAPPER_COST_US
 }
 single_row() { # single_row LABEL FILEBASE: one value per runtime (floor, size)
     local label=$1 base=$2 rt
-    local -A v
+    local -A v=([base]=- [csrun]=- [runc]=- [crun]=-)
     for rt in "${RTS[@]}"; do v[$rt]=$(cat "$S/$base.$rt" 2>/dev/null || echo -); done
     if [[ -n $CSRUN_BASE ]]; then
         echo "| $label | ${v[base]} | ${v[csrun]} | **$(ratio "${v[csrun]}" "${v[base]}")** | ${v[runc]} | ${v[crun]} | $(ratio "${v[csrun]}" "${v[crun]}") | $(ratio "${v[csrun]}" "${v[runc]}") |"
@@ -458,6 +465,7 @@ report=$W/report.md
     echo
     echo "- host: $(uname -n), kernel $(uname -r), $(nproc) cores, cgroups $CGMODE$( [[ $MODE != host ]] && echo ", TCG emulation: absolute times are ~30x the host's, read the ratios")"
     echo "- $csrun_version (bin/csrun, commit $(cd "$repo" && git rev-parse --short=12 HEAD 2>/dev/null || echo ?)); $runc_version; $crun_version"
+    [[ -n $CSRUN_BASE ]] && echo "- base (before): $CSRUN_BASE; csrun (after): $CSRUN"
     echo "- load average (1, 5, 15 min) at the start: $load_start; at the end: $load_end"
     echo "- N = $N sequential samples per runtime (after $WARMUP warm-up rounds), $PAR_ROUNDS rounds of $PAR parallel creates, $RSS_N RSS samples; $fail_count failed samples"
     if [[ $WRAPPED == 1 ]]; then
