@@ -158,7 +158,7 @@ public sealed class ContainerCreator
             if (cgroupFd < 0) cgroup.Join(pid);
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
             config.HookState = HookState(state, pid, "creating");
-            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+            byte[] configData = InitConfigCodec.Encode(config);
 
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
@@ -181,9 +181,9 @@ public sealed class ContainerCreator
                 state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
                 _store.Save(state);
                 config.HookState!.Pid = pid;
-                configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+                configData = InitConfigCodec.Encode(config);
             }
-            channel.Send(SyncMessage.Config, configJson);
+            channel.Send(SyncMessage.Config, configData);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
                 WaitFor(channel, child, pidfd, SyncMessage.RunHooks);
