@@ -163,6 +163,12 @@ cleanup() {
     done
     local i
     for ((i = 0; i < ${#CG_NEW_ANCESTORS[@]}; i++)); do rmdir "${CG_NEW_ANCESTORS[i]}" 2>/dev/null; done
+    # crun, with the cgroup2 mount detached, also makes its "unified" directories (and a
+    # cgroup.procs file) in the tmpfs under that mount point: only visible from such a namespace.
+    if [[ $WRAPPED == 1 ]]; then
+        "$TOOL" hidecg sh -c 'u=/sys/fs/cgroup/unified; rm -rf "$u$1/csbench-$2"; d=$u$1
+            while [ "$d" != "$u" ] && rmdir "$d" 2>/dev/null; do d=${d%/*}; done' sh "$OWN" "$TAG"
+    fi
     # The raw samples of the last run stay for inspection.
     [[ -d $W/samples ]] && { rm -rf "$OUTDIR/last-samples"; cp -r "$W/samples" "$OUTDIR/last-samples"; }
     rm -rf "$W"
