@@ -54,6 +54,18 @@ public abstract class CgroupFsManager : ICgroupManager
         return created;
     }
 
+    public IReadOnlyList<string> MissingDirs()
+    {
+        var missing = new List<string>();
+        foreach (var dir in _paths.Values)
+        {
+            int first = missing.Count;
+            for (string? d = dir; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+                if (!missing.Contains(d)) missing.Insert(first, d);
+        }
+        return missing;
+    }
+
     private static void MakeDirs(string dir, List<string> created)
     {
         var missing = new Stack<string>();
@@ -305,7 +317,13 @@ public sealed class CgroupV2Manager : CgroupFsManager
         if (forCreate) EnableControllers(dir, null);
         if (settings.Count == 0) return;
         EnableControllers(dir, settings.Select(s => s.Controller).Where(c => c != "cgroup").Distinct().ToList());
-        foreach (var setting in settings) Write(dir, setting);
+        foreach (var setting in settings)
+        {
+            // A kernel without swap accounting has no swap files: "no limit" and "no swap" are
+            // then true as they are (runc skips them too); a real swap limit is an error.
+            if (setting.File == "memory.swap.max" && (setting.Value is "max" or "0") && !File.Exists(Path.Combine(dir, setting.File))) continue;
+            Write(dir, setting);
+        }
     }
 
     /// <summary>A v2 controller's files appear only when every ancestor enables it for its

@@ -12,6 +12,10 @@ public interface ICgroupManager
     /// <summary>Creates the directories; returns the ones it made, deepest last.</summary>
     IReadOnlyList<string> Create();
 
+    /// <summary>The directories <see cref="Create"/> would make now, deepest last: recorded
+    /// before they exist, so a create killed halfway leaves nothing `delete` does not know of.</summary>
+    IReadOnlyList<string> MissingDirs();
+
     /// <summary>Writes linux.resources into the cgroup (before any process is in it).</summary>
     void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true);
 

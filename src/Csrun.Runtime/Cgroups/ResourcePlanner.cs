@@ -115,6 +115,8 @@ public static class ResourcePlanner
             if (limit is long l && l != 0) s.Add(new("memory", "memory.max", l < 0 ? "max" : l.ToString()));
             if (m.Reservation is long res && res != 0) s.Add(new("memory", "memory.low", res < 0 ? "max" : res.ToString()));
             if (m.Swap is long swap && swap != 0) s.Add(new("memory", "memory.swap.max", SwapV2(swap, limit)));
+            // runc: unlimited memory with swap unset means unlimited swap too (as on v1).
+            else if (limit == -1) s.Add(new("memory", "memory.swap.max", "max"));
         }
         if (r.Cpu is { } c)
         {

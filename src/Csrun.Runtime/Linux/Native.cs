@@ -12,7 +12,7 @@ internal static unsafe partial class Native
     public const long SYS_capget = 125, SYS_capset = 126, SYS_pivot_root = 155, SYS_waitid = 247,
         SYS_prlimit64 = 302, SYS_setns = 308, SYS_execveat = 322, SYS_pidfd_send_signal = 424,
         SYS_pidfd_open = 434, SYS_clone3 = 435, SYS_close_range = 436, SYS_openat2 = 437,
-        SYS_mount_setattr = 442;
+        SYS_mount_setattr = 442, SYS_statx = 332, SYS_getcwd = 79, SYS_fchdir = 81;
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     public static partial long Syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -151,6 +151,36 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc", EntryPoint = "symlink", SetLastError = true)]
     public static partial int Symlink(byte* target, byte* linkpath);
+
+    [LibraryImport("libc", EntryPoint = "symlinkat", SetLastError = true)]
+    public static partial int SymlinkAt(byte* target, int dirfd, byte* linkpath);
+
+    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
+    public static partial int MkdirAt(int dirfd, byte* path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "mknodat", SetLastError = true)]
+    public static partial int MknodAt(int dirfd, byte* path, uint mode, ulong dev);
+
+    [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
+    public static partial int UnlinkAt(int dirfd, byte* path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
+    public static partial nint ReadLinkAt(int dirfd, byte* path, byte* buf, nint size);
+
+    [LibraryImport("libc", EntryPoint = "fchownat", SetLastError = true)]
+    public static partial int FchownAt(int dirfd, byte* path, uint uid, uint gid, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true)]
+    public static partial int FchmodAt(int dirfd, byte* path, uint mode, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    public static partial int Fstatfs(int fd, byte* buf);
+
+    [LibraryImport("libc", EntryPoint = "fstatvfs", SetLastError = true)]
+    public static partial int Fstatvfs(int fd, byte* buf);
+
+    [LibraryImport("libc", EntryPoint = "getcwd", SetLastError = true)]
+    public static partial byte* Getcwd(byte* buf, nuint size);
 
     [LibraryImport("libc", EntryPoint = "signal")]
     public static partial nint Signal(int sig, nint handler);

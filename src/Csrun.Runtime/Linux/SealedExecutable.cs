@@ -131,6 +131,76 @@ public static unsafe class SealedExecutable
         return true;
     }
 
+    /// <summary>True when this process runs from a sealed copy (its exe refuses writes): a
+    /// sealed memfd, or the binary seen through the detached read-only overlay.</summary>
+    public static bool RunningSealed()
+    {
+        int fd = Sys.TryOpen("/proc/self/exe", K.O_RDONLY, out _);
+        if (fd < 0) return false;
+        try
+        {
+            int seals = Native.Fcntl(fd, K.F_GET_SEALS, 0);
+            if (seals >= 0) return (seals & K.F_SEAL_WRITE) != 0;
+            // A running binary refuses writers with ETXTBSY wherever it lives: only EROFS on an
+            // overlay says it is csrun's read-only view.
+            if (SysAt.FsType(fd, "/proc/self/exe") != OVERLAYFS_SUPER_MAGIC) return false;
+            int w = Sys.TryOpen($"/proc/self/fd/{fd}", K.O_WRONLY, out int errno);
+            if (w >= 0) { Native.Close(w); return false; }
+            return errno == Errno.EROFS;
+        }
+        finally { Native.Close(fd); }
+    }
+
+    private const long OVERLAYFS_SUPER_MAGIC = 0x794c7630;
+
+    /// <summary>
+    /// Re-executes this process, with the same arguments and environment, from a sealed view
+    /// of itself (<see cref="Create"/>, <paramref name="emptyDir"/> as there), unless it already
+    /// runs from one. `exec` does this first: its children join the container before they
+    /// exec, and a container process that opened their /proc/PID/exe (non-dumpable stops that,
+    /// unless the container holds CAP_SYS_PTRACE) would find only the sealed view, never the
+    /// host binary.
+    /// </summary>
+    public static void ReexecSealedIfNeeded(string? emptyDir)
+    {
+        if (RunningSealed()) return;
+        byte[][] argv = SplitNul(File.ReadAllBytes("/proc/self/cmdline"));
+        byte[][] envp = SplitNul(File.ReadAllBytes("/proc/self/environ"));
+        int sealedFd = Create(emptyDir);
+        using var arena = new NativeArena();
+        byte** a = (byte**)arena.Alloc(sizeof(byte*) * (argv.Length + 1));
+        byte** e = (byte**)arena.Alloc(sizeof(byte*) * (envp.Length + 1));
+        for (int i = 0; i < argv.Length; i++) a[i] = Copy(arena, argv[i]);
+        for (int i = 0; i < envp.Length; i++) e[i] = Copy(arena, envp[i]);
+        byte empty = 0;
+        Native.Syscall(Native.SYS_execveat, sealedFd, (long)&empty, (long)a, (long)e, K.AT_EMPTY_PATH, 0);
+        var error = Sys.Fail("execveat", $"{LastKind} view of csrun (exec runs from a sealed csrun)");
+        Native.Close(sealedFd);
+        throw error;
+    }
+
+    private static byte[][] SplitNul(byte[] data)
+    {
+        var parts = new List<byte[]>();
+        int start = 0;
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (data[i] != 0) continue;
+            parts.Add(data[start..i]);
+            start = i + 1;
+        }
+        if (start < data.Length) parts.Add(data[start..]);
+        return parts.ToArray();
+    }
+
+    private static byte* Copy(NativeArena arena, byte[] s)
+    {
+        byte* p = (byte*)arena.Alloc(s.Length + 1);
+        s.CopyTo(new Span<byte>(p, s.Length));
+        p[s.Length] = 0;
+        return p;
+    }
+
     private static int CopyToMemfd()
     {
         int src = Sys.Open("/proc/self/exe", K.O_RDONLY);

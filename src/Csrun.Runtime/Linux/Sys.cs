@@ -259,6 +259,20 @@ public static unsafe class Sys
         throw Fail("pidfd_send_signal", $"signal {sig}");
     }
 
+    /// <summary>For failure paths: SIGKILLs the process behind a pidfd, reaps it and closes the
+    /// pidfd, never throwing (it may be gone and reaped already, ECHILD).</summary>
+    public static void KillReapAndClose(int pidfd)
+    {
+        if (pidfd < 0) return;
+        try
+        {
+            PidfdSendSignal(pidfd, K.SIGKILL);
+            WaitPidfd(pidfd);
+        }
+        catch (SyscallException) { /* already reaped: nothing left to wait for */ }
+        Native.Close(pidfd);
+    }
+
     /// <summary>Blocks until the process behind a pidfd exits and reaps it. Returns a shell-style
     /// exit code: the status, or 128 + signal when killed.</summary>
     public static int WaitPidfd(int pidfd)

@@ -8,7 +8,7 @@ namespace Csrun.Runtime.Process;
 /// What the clone child does between clone3 and exec, prepared in unmanaged memory before the
 /// clone so the child allocates nothing and makes raw system calls only (shared/notes/aot.md:
 /// a clone child that touches the GC can hang forever). It waits for the parent's go (uid/gid
-/// maps and time offsets written, cgroup joined), joins namespaces given by path, becomes root
+/// maps and time offsets written), joins namespaces given by path, becomes root
 /// of a new user namespace, and execs the sealed csrun copy as init.
 /// </summary>
 public sealed unsafe class CloneChild : IDisposable
@@ -17,7 +17,7 @@ public sealed unsafe class CloneChild : IDisposable
     public const int StepSync = 1, StepSetns = 2, StepUnshare = 3, StepSetresgid = 4, StepSetresuid = 5,
         StepSetgroups = 6, StepExec = 7, StepEarlyUnshare = 8, StepFork = 9;
 
-    private const long SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119, SYS_unshare = 272;
+    private const long SYS_close = 3, SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119, SYS_unshare = 272;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Plan
@@ -38,6 +38,7 @@ public sealed unsafe class CloneChild : IDisposable
         public int BecomeRoot;
         public byte* ErrorFrame;
         public byte* EmptyPath;
+        public int CloseFd;
     }
 
     private readonly Plan* _plan;
@@ -45,9 +46,11 @@ public sealed unsafe class CloneChild : IDisposable
     public IReadOnlyList<string> JoinPaths { get; }
 
     public CloneChild(int syncFd, int exeFd, IReadOnlyList<string> argv, IReadOnlyList<string> envp,
-        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot, long earlyUnshareFlags = 0, bool forkAfterGo = false)
+        IReadOnlyList<(int Fd, int Type, string Path)> joins, long unshareFlags, bool becomeRoot, long earlyUnshareFlags = 0, bool forkAfterGo = false,
+        int closeInChild = -1)
     {
         _plan = (Plan*)Alloc(sizeof(Plan));
+        _plan->CloseFd = closeInChild;
         _plan->SyncFd = syncFd;
         _plan->ExeFd = exeFd;
         _plan->Argv = _arena.StringArray(argv);
@@ -88,6 +91,9 @@ public sealed unsafe class CloneChild : IDisposable
 
     private static void Run(Plan* p)
     {
+        // The parent's end of the sync socket, inherited by the fork: without closing it, a
+        // parent killed now would never be seen (no EOF) and this child would wait forever.
+        if (p->CloseFd >= 0) RawNative.Syscall(SYS_close, p->CloseFd, 0, 0, 0, 0, 0);
         if (p->EarlyUnshareFlags != 0)
         {
             if (RawNative.Syscall(SYS_unshare, p->EarlyUnshareFlags, 0, 0, 0, 0, 0) < 0) Fail(p, StepEarlyUnshare);

@@ -23,6 +23,9 @@ public sealed class ContainerCreator
 
     public ContainerCreator(StateStore store) => _store = store;
 
+    /// <summary>Warnings from poststop hooks run after a failed create: the caller logs them.</summary>
+    public List<string> Warnings { get; } = new();
+
     /// <summary>Receives "phase: N.NN ms" lines (--debug), to see where create's time goes.</summary>
     public Action<string>? Trace { get; init; }
 
@@ -60,6 +63,7 @@ public sealed class ContainerCreator
             CreatorStartTime = self?.StartTime ?? 0,
             OwnPidNamespace = namespaces.NewPid,
             Hooks = spec.Hooks,
+            Devices = spec.Linux?.Devices,
             Process = spec.Process,
             NamespaceTypes = namespaces.Types.ToList(),
             Seccomp = seccomp,
@@ -76,6 +80,11 @@ public sealed class ContainerCreator
             Mark("state dir made");
 
             cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
+            // Recorded before the mkdirs: a create killed between them leaves nothing behind that
+            // `delete --force` does not know of.
+            state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+            state.CgroupsCreated = cgroup.MissingDirs().ToList();
+            _store.Save(state);
             cgroupsCreated = cgroup.Create();
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.CgroupsCreated = cgroupsCreated.ToList();
@@ -112,9 +121,6 @@ public sealed class ContainerCreator
             foreach (var (type, path) in namespaces.Joins)
                 joins.Add((Track(fds, OpenNamespace(type, path)), (int)NamespacePlan.Flags[type], path));
 
-            int cgroupFd = cgroup.OpenForClone();
-            if (cgroupFd >= 0) Track(fds, cgroupFd);
-
             var config = new InitConfig
             {
                 ContainerId = options.Id,
@@ -133,7 +139,8 @@ public sealed class ContainerCreator
             };
 
             using var child = new CloneChild(childSock, exeFd, new[] { "csrun", "init" },
-                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo);
+                new[] { $"{InitSocketEnv}={childSock}" }, joins, (long)namespaces.UnshareFlags, namespaces.NewUser, (long)namespaces.EarlyUnshareFlags, namespaces.ForkAfterGo,
+                closeInChild: parentSock);
 
             int savedPidNs = -1;
             if (namespaces.PidNamespacePath is { } pidNsPath)
@@ -143,7 +150,9 @@ public sealed class ContainerCreator
                 Sys.Setns(target, (int)K.CLONE_NEWPID, pidNsPath);
             }
 
-            pid = Clone3.Clone(namespaces.CloneFlags, cgroupFd, out pidfd);
+            // Init is born in this process's cgroup, not the container's (no CLONE_INTO_CGROUP):
+            // it moves once its runtime is up, below.
+            pid = Clone3.Clone(namespaces.CloneFlags, -1, out pidfd);
             if (pid == 0) child.RunInChild();
 
             if (savedPidNs >= 0) Sys.Setns(savedPidNs, (int)K.CLONE_NEWPID, "/proc/self/ns/pid");
@@ -155,7 +164,6 @@ public sealed class ContainerCreator
             state.InitStartTime = initStat?.StartTime ?? 0;
             _store.Save(state);
 
-            if (cgroupFd < 0) cgroup.Join(pid);
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
             config.HookState = HookState(state, pid, "creating");
             byte[] configData = InitConfigCodec.Encode(config);
@@ -184,6 +192,12 @@ public sealed class ContainerCreator
                 configData = InitConfigCodec.Encode(config);
             }
             channel.Send(SyncMessage.Config, configData);
+            // Memory stays charged to the cgroup where it was touched: moving init only now keeps
+            // its runtime's start-up out of the container's memory limit. The container process
+            // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
+            WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
+            cgroup.Join(pid);
+            channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
                 WaitFor(channel, child, pidfd, SyncMessage.RunHooks);
@@ -205,16 +219,23 @@ public sealed class ContainerCreator
             _store.Save(state);
             return new Created(pid, pidfd, state);
         }
-        catch
+        catch (Exception e)
         {
-            if (pidfd >= 0)
-            {
-                Sys.PidfdSendSignal(pidfd, K.SIGKILL);
-                Sys.WaitPidfd(pidfd);
-                Native.Close(pidfd);
-            }
+            // An init killed by the kernel for memory says only "exited": say why, as runc does.
+            bool oom = e is InitFailedException && cgroup is not null && OomKilled(cgroup);
+            // init may be reaped already (it died first and its status was collected): a second
+            // wait must not replace the error, nor skip the cleanup below.
+            Sys.KillReapAndClose(pidfd);
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
+            // A failed create continues the lifecycle at "destroy" and then the poststop hooks
+            // (runtime-spec lifecycle steps 12-13; runc runs them on every failed create too).
+            if (spec.Hooks?.Poststop is { Count: > 0 } poststop)
+            {
+                try { HookRunner.RunAll("poststop", poststop, JsonSerializer.SerializeToUtf8Bytes(HookState(state, 0, "stopped"), HookStateJsonContext.Default.SpecState)); }
+                catch (HookFailedException hookError) { Warnings.Add(hookError.Message); }
+            }
             _store.Remove(options.Id);
+            if (oom) throw new InitFailedException($"container init was OOM-killed (memory limit too low?): {e.Message}");
             throw;
         }
         finally
@@ -235,6 +256,12 @@ public sealed class ContainerCreator
         Owner = state.Owner,
         Annotations = state.Annotations is { Count: > 0 } ? state.Annotations : null,
     };
+
+    private static bool OomKilled(ICgroupManager cgroup)
+    {
+        try { return CgroupStats.OomKills(cgroup.Paths) > 0; }
+        catch (IOException) { return false; }
+    }
 
     private static int Track(List<int> fds, int fd)
     {

@@ -93,6 +93,7 @@ public sealed class ContainerExecutor
             using var child = new ExecChild(new ExecChild.Settings
             {
                 SyncFd = childSock,
+                ParentSyncFd = parentSock,
                 InitPidfd = initPidfd,
                 NamespaceFlags = nsFlags,
                 TtyFd = ttyFd,
@@ -182,8 +183,8 @@ public sealed class ContainerExecutor
         }
         catch
         {
-            if (middlePidfd >= 0) { Sys.PidfdSendSignal(middlePidfd, K.SIGKILL); Sys.WaitPidfd(middlePidfd); Native.Close(middlePidfd); }
-            if (pidfd >= 0) { Sys.PidfdSendSignal(pidfd, K.SIGKILL); Sys.WaitPidfd(pidfd); Native.Close(pidfd); }
+            Sys.KillReapAndClose(middlePidfd);
+            Sys.KillReapAndClose(pidfd);
             throw;
         }
         finally

@@ -128,7 +128,7 @@ public sealed class ContainerOperations
         var state = _store.Load(id);
         if (_store.StatusOf(state) is ContainerStatus.Stopped)
             throw new InvalidOperationException("container not running");
-        CgroupFsManager.FromPaths(state.CgroupPaths).Apply(resources, null, forCreate: false);
+        CgroupFsManager.FromPaths(state.CgroupPaths).Apply(resources, state.Devices, forCreate: false);
     }
 
     public void Kill(string id, int signal, bool all)

@@ -19,7 +19,7 @@ public sealed unsafe class ExecChild : IDisposable
     public const int StepSync = 1, StepDumpable = 2, StepSetns = 3, StepFork = 4, StepSetsid = 5, StepTty = 6,
         StepDup = 7, StepBounding = 8, StepKeepCaps = 9, StepSetgroups = 10, StepSetresgid = 11, StepSetresuid = 12,
         StepCapset = 13, StepAmbient = 14, StepRlimit = 15, StepNoNewPrivs = 16, StepChdir = 17, StepCloseRange = 18,
-        StepExec = 19, StepSeccomp = 20, StepSeccompSend = 21;
+        StepExec = 19, StepSeccomp = 20, StepSeccompSend = 21, StepCwdOutside = 22;
     public const int StepAppArmorOpen = 30, StepAppArmorWrite = 31, StepSelinuxOpen = 32, StepSelinuxWrite = 33;
 
     private const long SYS_chdir = 80, SYS_umask = 95, SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119,
@@ -33,7 +33,7 @@ public sealed unsafe class ExecChild : IDisposable
     [StructLayout(LayoutKind.Sequential)]
     private struct Plan
     {
-        public int SyncFd, InitPidfd, NsFlags, TtyFd, PreserveFds, GroupCount, RlimitCount, NoNewPrivs, HasCaps, LastCap;
+        public int SyncFd, ParentSyncFd, InitPidfd, NsFlags, TtyFd, PreserveFds, GroupCount, RlimitCount, NoNewPrivs, HasCaps, LastCap;
         public uint Uid, Gid, Umask;
         public int HasUmask;
         public int WaitBeforeExec;
@@ -53,7 +53,12 @@ public sealed unsafe class ExecChild : IDisposable
         public int* ListenerFdSlot;
         public byte* AppArmorAttr, AppArmorValue, SelinuxAttr, SelinuxValue;
         public int AppArmorLen, SelinuxLen;
+        public byte* RootPath;         // "/"
+        public byte* CwdHow;           // struct open_how for the working directory
+        public byte* CwdBuf;           // getcwd's answer (CwdBufSize bytes)
     }
+
+    private const int CwdBufSize = 4096;
 
     private readonly Plan* _plan;
     private readonly NativeArena _arena = new();
@@ -61,6 +66,9 @@ public sealed unsafe class ExecChild : IDisposable
     public sealed class Settings
     {
         public required int SyncFd { get; init; }
+        /// <summary>The parent's end of the sync socket: closed first thing in the child, so a
+        /// parent that dies is seen as EOF.</summary>
+        public int ParentSyncFd { get; init; } = -1;
         public required int InitPidfd { get; init; }
         public required int NamespaceFlags { get; init; }
         public int TtyFd { get; init; } = -1;
@@ -90,6 +98,7 @@ public sealed unsafe class ExecChild : IDisposable
         _plan = (Plan*)Alloc(sizeof(Plan));
         var p = _plan;
         p->SyncFd = s.SyncFd;
+        p->ParentSyncFd = s.ParentSyncFd;
         p->InitPidfd = s.InitPidfd;
         p->NsFlags = s.NamespaceFlags;
         p->TtyFd = s.TtyFd;
@@ -128,6 +137,11 @@ public sealed unsafe class ExecChild : IDisposable
         }
         p->Path = _arena.String(s.Path);
         p->Cwd = _arena.String(s.Cwd);
+        p->RootPath = _arena.String("/");
+        p->CwdHow = (byte*)Alloc(24);
+        *(ulong*)p->CwdHow = (ulong)(K.O_PATH | K.O_DIRECTORY | K.O_CLOEXEC);
+        *(ulong*)(p->CwdHow + 16) = Rootfs.RootDir.Resolve;
+        p->CwdBuf = (byte*)Alloc(CwdBufSize);
         p->Argv = _arena.StringArray(s.Args);
         p->Envp = _arena.StringArray(s.Env);
         p->ErrorFrame = (byte*)Alloc(16);
@@ -207,6 +221,7 @@ public sealed unsafe class ExecChild : IDisposable
 
     private static void Run(Plan* p)
     {
+        if (p->ParentSyncFd >= 0) Sys3(SYS_close, p->ParentSyncFd);
         if (Sys3(SYS_prctl, K.PR_SET_DUMPABLE, 0) < 0) Fail(p, StepDumpable);
         byte go = 0;
         nint n;
@@ -260,7 +275,7 @@ public sealed unsafe class ExecChild : IDisposable
             if (Sys3(Native.SYS_prlimit64, 0, (long)p->Rlimits[3 * i], (long)(p->Rlimits + 3 * i + 1), 0) < 0) Fail(p, StepRlimit);
         if (p->HasUmask != 0) Sys3(SYS_umask, p->Umask);
         if (p->NoNewPrivs != 0 && Sys3(SYS_prctl, K.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) Fail(p, StepNoNewPrivs);
-        if (Sys3(SYS_chdir, (long)p->Cwd) < 0) Fail(p, StepChdir);
+        EnterWorkingDirectory(p);
         if (Sys3(Native.SYS_close_range, 3 + p->PreserveFds, uint.MaxValue, K.CLOSE_RANGE_CLOEXEC) < 0) Fail(p, StepCloseRange);
         // The sync socket is close-on-exec: a successful execve closes it, a failed one reports.
         if (p->SyncFd < 3 + p->PreserveFds) Fail(p, StepCloseRange);
@@ -275,6 +290,33 @@ public sealed unsafe class ExecChild : IDisposable
         }
         Sys3(SYS_execve, (long)p->Path, (long)p->Argv, (long)p->Envp);
         Fail(p, StepExec);
+    }
+
+    /// <summary>
+    /// The working directory (CVE-2024-21626): openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+    /// from the container's "/", so /proc/self/fd/N of an fd this process still holds (a host
+    /// cgroup directory, or one the caller leaked to csrun) is refused instead of followed; then
+    /// fchdir, and getcwd must answer with a path from the root (not "(unreachable)").
+    /// </summary>
+    private static void EnterWorkingDirectory(Plan* p)
+    {
+        long root = Sys3(SYS_open, (long)p->RootPath, K.O_PATH | K.O_DIRECTORY | K.O_CLOEXEC);
+        if (root < 0) Fail(p, StepChdir);
+        long fd;
+        int attempt = 0;
+        do fd = Sys3(Native.SYS_openat2, root, (long)p->Cwd, (long)p->CwdHow, 24);
+        while (fd < 0 && (RawNative.Errno == Errno.EINTR || RawNative.Errno == Errno.EAGAIN) && ++attempt < 32);
+        if (fd < 0) Fail(p, StepChdir);
+        Sys3(SYS_close, root);
+        if (Sys3(Native.SYS_fchdir, fd) < 0) Fail(p, StepChdir);
+        Sys3(SYS_close, fd);
+        long n = Sys3(Native.SYS_getcwd, (long)p->CwdBuf, CwdBufSize);
+        if (n < 0) Fail(p, StepCwdOutside);
+        if (p->CwdBuf[0] != (byte)'/')
+        {
+            *RawNative.ErrnoLocation() = Errno.ENOENT;
+            Fail(p, StepCwdOutside);
+        }
     }
 
     /// <summary>open + write + close of a procfs attribute; <paramref name="openStep"/> + 1 is the write's step.</summary>
@@ -321,7 +363,9 @@ public sealed unsafe class ExecChild : IDisposable
             StepAmbient => "prctl(PR_CAP_AMBIENT_RAISE)",
             StepRlimit => "prlimit64",
             StepNoNewPrivs => "prctl(PR_SET_NO_NEW_PRIVS)",
+            StepChdir when errno == Errno.ELOOP => $"chdir {cwd} (magic links such as /proc/self/fd/N are refused)",
             StepChdir => $"chdir {cwd}",
+            StepCwdOutside => $"chdir {cwd}: the working directory is outside the container's root",
             StepCloseRange => "close_range",
             StepExec => $"exec {path}",
             StepSeccomp => "seccomp(SECCOMP_SET_MODE_FILTER) (linux.seccomp)",

@@ -52,4 +52,9 @@ public static class SyncMessage
     /// hands it to the agent at listenerPath, then answers with one byte (exec) or SeccompDone.</summary>
     public const byte SeccompListener = 10;
     public const byte SeccompDone = 11;
+    /// <summary>From init, its runtime up and its config read: move me into the container's
+    /// cgroup (what init touched so far stays charged to the caller's cgroup).</summary>
+    public const byte InitStarted = 12;
+    /// <summary>From the parent: init is in the container's cgroup(s); init goes on.</summary>
+    public const byte CgroupJoined = 13;
 }

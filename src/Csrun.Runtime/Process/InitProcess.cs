@@ -32,6 +32,7 @@ public static unsafe class InitProcess
                 return 1;
             var config = InitConfigCodec.Decode(payload);
             Sys.SetCloexec(sock, true);
+            EnterCgroup(config, channel);
             RunContainer(config, channel);
             return 127; // not reached: RunContainer execs or throws
         }
@@ -41,6 +42,18 @@ public static unsafe class InitProcess
             catch (Exception) { /* the parent is gone: nobody to tell */ }
             return 1;
         }
+    }
+
+    /// <summary>The parent moves init into the container's cgroup now that the runtime's start-up
+    /// (charged where init was born) is over; a new cgroup namespace is made after the move, so
+    /// the container's view is rooted at its own cgroup.</summary>
+    private static void EnterCgroup(InitConfig config, SyncChannel channel)
+    {
+        channel.Send(SyncMessage.InitStarted, ReadOnlySpan<byte>.Empty);
+        if (!channel.TryReceive(out byte type, out _) || type != SyncMessage.CgroupJoined)
+            throw new InvalidOperationException("the parent stopped before moving init into the container's cgroup");
+        if (config.NewCgroupNamespace && Native.Unshare((int)K.CLONE_NEWCGROUP) < 0)
+            throw Sys.Fail("unshare", "(cgroup namespace)");
     }
 
     private static string OneLine(Exception e) => e.Message.Replace('\n', ' ');
@@ -53,10 +66,12 @@ public static unsafe class InitProcess
         // set-up is seen as a broken sync socket, and init exits then.
         // exec.fifo is reopened through procfs once the rootfs is "/", where the container may
         // have no /proc: keep a handle on this one. It is close-on-exec, and the container
-        // process never sees it.
-        int procFd = Sys.Open("/proc", K.O_PATH | K.O_DIRECTORY);
+        // process never sees it. Every procfs write and every mount goes through it too (see
+        // TrustedProc): never through a /proc of the container's making.
+        var proc = TrustedProc.Open();
+        int procFd = proc.Fd;
 
-        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths);
+        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths, proc);
         bool hasMountNs = (spec.Linux?.Namespaces ?? new()).Any(n => n.Type == "mount");
         if (hasMountNs) rootfs.Prepare();
         RunCreateHooks(config, channel);
@@ -72,12 +87,12 @@ public static unsafe class InitProcess
         if (process.Terminal && config.ConsoleSocketFd >= 0)
             ConsoleSetup.CreateAndSend(config.ConsoleSocketFd, process.ConsoleSize);
 
-        if (hasMountNs) rootfs.Finish();
-
         if (spec.Hostname is { Length: > 0 } hostname) Sys.Sethostname(hostname);
         if (spec.Domainname is { Length: > 0 } domain) Sys.Setdomainname(domain);
+        // Sysctls go in before readonlyPaths (runc's order): docker and podman list /proc/sys
+        // there and still set sysctls such as net.ipv4.ip_unprivileged_port_start.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
-            Sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
+            proc.WriteFile("sys/" + key.Replace('.', '/'), value, "/proc/sys/" + key.Replace('.', '/'), beneath: "sys");
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
         // the container process's execve.
         LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);
@@ -85,7 +100,7 @@ public static unsafe class InitProcess
         foreach (var rlimit in process.Rlimits ?? new())
             Rlimits.Set(rlimit.Type!, rlimit.Soft, rlimit.Hard);
         if (process.OomScoreAdj is int oom)
-            Sys.WriteFile("/proc/self/oom_score_adj", oom.ToString());
+            proc.WriteFile("self/oom_score_adj", oom.ToString(), "/proc/self/oom_score_adj");
 
         var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
         var caps = Capabilities.FromSpec(process.Capabilities);
@@ -101,7 +116,7 @@ public static unsafe class InitProcess
         if (process.NoNewPrivileges) Sys.Prctl(K.PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS");
 
         string cwd = process.Cwd is { Length: > 0 } d ? d : "/";
-        Sys.Chdir(cwd);
+        WorkingDirectory.Enter(cwd);
 
         string executable = ExecutableLookup.Find(process.Args![0], env);
 
@@ -112,6 +127,7 @@ public static unsafe class InitProcess
         if (config.Seccomp is { } late && process.NoNewPrivileges) InstallSeccomp(late, channel);
         channel.Send(SyncMessage.Ready, ReadOnlySpan<byte>.Empty);
         int fifo = WaitForStart(procFd, config.FifoFd);
+        proc.Dispose();
         try
         {
             if (spec.Hooks?.StartContainer is { Count: > 0 } startHooks)
@@ -189,7 +205,6 @@ public static unsafe class InitProcess
         }
         if (fd < 0) throw Sys.Fail("open", $"/proc/self/fd/{fifoFd} (exec.fifo)");
         Native.Close(fifoFd);
-        Native.Close(procFd);
         return fd;
     }
 
@@ -209,10 +224,13 @@ public static unsafe class InitProcess
             HookRunner.RunAll("createContainer", hooks.CreateContainer, HookStateJson(config, "creating"));
     }
 
+    /// <summary>The state for createContainer and startContainer, which run in the container's
+    /// namespaces: the spec wants the pid as the container sees it (1 in a new pid namespace).</summary>
     private static byte[] HookStateJson(InitConfig config, string status)
     {
         var state = config.HookState ?? new Csrun.Runtime.State.SpecState();
         state.Status = status;
+        state.Pid = Environment.ProcessId;
         return JsonSerializer.SerializeToUtf8Bytes(state, Csrun.Runtime.State.HookStateJsonContext.Default.SpecState);
     }
 

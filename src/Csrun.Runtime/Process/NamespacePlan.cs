@@ -41,7 +41,13 @@ public sealed class NamespacePlan
     /// born inside both and becomes init; the middle child reports its pid and exits.
     /// </summary>
     public bool ForkAfterGo => NewTime;
-    public bool NewCgroup => ((CloneFlags | UnshareFlags) & K.CLONE_NEWCGROUP) != 0;
+    /// <summary>
+    /// A new cgroup namespace is rooted at the cgroup its creator is in, and init enters the
+    /// container's cgroup only once its runtime has started (so that start-up memory stays
+    /// charged to the caller): init unshares it itself, after the parent moved it. Neither
+    /// clone3 nor the clone child make it.
+    /// </summary>
+    public bool NewCgroup { get; private set; }
     public bool Has(string type) => Types.Contains(type);
     public HashSet<string> Types { get; } = new();
 
@@ -64,16 +70,12 @@ public sealed class NamespacePlan
             plan.Joins.Insert(0, ("user", userPath));
             // Namespaces unshared after setns(user) belong to the joined user namespace. A new pid
             // or time namespace only applies to children, so those are made by clone3.
+            // (init's own unshare of the cgroup namespace happens in the joined one too.)
             plan.CloneFlags = created & K.CLONE_NEWPID;
-            plan.UnshareFlags = created & ~(K.CLONE_NEWPID | K.CLONE_NEWTIME);
+            plan.UnshareFlags = created & ~(K.CLONE_NEWPID | K.CLONE_NEWTIME | K.CLONE_NEWCGROUP);
         }
-        else
-        {
-            // A new cgroup namespace is rooted at the cgroup its creator is in: unshare it after
-            // the child has been moved into the container's cgroup, not at clone time.
-            plan.CloneFlags = created & ~(K.CLONE_NEWCGROUP | K.CLONE_NEWTIME);
-            plan.UnshareFlags = created & K.CLONE_NEWCGROUP;
-        }
+        else plan.CloneFlags = created & ~(K.CLONE_NEWCGROUP | K.CLONE_NEWTIME);
+        plan.NewCgroup = (created & K.CLONE_NEWCGROUP) != 0;
         plan.EarlyUnshareFlags = created & K.CLONE_NEWTIME;
         if (plan.EarlyUnshareFlags != 0)
         {

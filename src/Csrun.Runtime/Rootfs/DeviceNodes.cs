@@ -19,15 +19,22 @@ public static class DeviceNodes
         ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xff)) | ((ulong)(minor & ~0xffL) << 12) | ((ulong)(major & ~0xfffL) << 32);
 
     /// <summary>Creates one device node under the rootfs; in a user namespace, where mknod is
-    /// refused, bind-mounts the host's node onto an empty file instead.</summary>
-    public static void Create(string rootfs, LinuxDevice device, bool bindInstead)
+    /// refused, bind-mounts the host's node onto an empty file instead. The node is made with
+    /// mknodat in the directory the path resolved to inside the root, then checked (through an
+    /// O_PATH fd that does not follow symlinks) to be what was made before its mode and owner
+    /// are set, so a symlink raced into its place cannot send the chmod/chown elsewhere.</summary>
+    public static void Create(RootDir root, TrustedProc proc, LinuxDevice device, bool bindInstead)
     {
-        string dest = SecurePath.Join(rootfs, device.Path!);
-        Sys.MkdirAll(Path.GetDirectoryName(dest)!, 0x1ed);
+        string path = device.Path!;
         if (bindInstead)
         {
-            if (!File.Exists(dest)) File.WriteAllBytes(dest, Array.Empty<byte>());
-            Sys.Mount(device.Path, dest, "bind", K.MS_BIND, null);
+            int target = root.CreateFile(path, 0x1a4);
+            try
+            {
+                root.CheckInside(target, $"linux.devices {path}");
+                proc.Mount(path, target, "bind", K.MS_BIND, null, root.Show(path));
+            }
+            finally { Native.Close(target); }
             return;
         }
         uint type = device.Type switch
@@ -37,14 +44,28 @@ public static class DeviceNodes
             _ => K.S_IFCHR,
         };
         uint mode = (device.FileMode ?? 0x1b6) & 0xfff;
-        try { File.Delete(dest); } catch (IOException) { }
-        Sys.Mknod(dest, type | mode, MakeDev(device.Major, device.Minor));
-        // mknod's mode is filtered by the umask: set it exactly.
-        Sys.Chmod(dest, mode);
-        Sys.Chown(dest, device.Uid ?? 0, device.Gid ?? 0);
+        var (parent, name) = root.MkdirParent(path, 0x1ed);
+        try
+        {
+            SysAt.TryUnlinkAt(parent, name);
+            int err = SysAt.TryMknodAt(parent, name, type | mode, MakeDev(device.Major, device.Minor));
+            if (err != 0) throw new SyscallException("mknod", root.Show(path), err);
+            int fd = SysAt.TryOpenAt(parent, name, K.O_PATH | K.O_NOFOLLOW, 0, out err);
+            if (fd < 0) throw new SyscallException("open", root.Show(path), err);
+            try
+            {
+                if (SysAt.Stat(fd, root.Show(path)).Type != type)
+                    throw new InvalidOperationException($"linux.devices {path}: {root.Show(path)} changed after mknod: refusing to chmod it");
+                // mknod's mode is filtered by the umask: set it exactly.
+                proc.Chmod(fd, mode, root.Show(path));
+                SysAt.Fchown(fd, device.Uid ?? 0, device.Gid ?? 0, root.Show(path));
+            }
+            finally { Native.Close(fd); }
+        }
+        finally { Native.Close(parent); }
     }
 
-    public static void CreateSymlinks(string rootfs)
+    public static void CreateSymlinks(RootDir root)
     {
         var links = new List<(string Target, string Link)>
         {
@@ -53,19 +74,27 @@ public static class DeviceNodes
         };
         if (File.Exists("/proc/kcore")) links.Add(("/proc/kcore", "/dev/core"));
         foreach (var (target, link) in links)
-        {
-            string at = SecurePath.Join(rootfs, link);
-            if (!Sys.TrySymlink(target, at, out int errno) && errno != Errno.EEXIST)
-                throw new SyscallException("symlink", $"{target} {at}", errno);
-        }
+            Symlink(root, target, link);
     }
 
     /// <summary>/dev/ptmx must be the container's devpts multiplexer, not the host's.</summary>
-    public static void LinkPtmx(string rootfs)
+    public static void LinkPtmx(RootDir root)
     {
-        string ptmx = SecurePath.Join(rootfs, "/dev/ptmx");
-        try { File.Delete(ptmx); } catch (IOException) { }
-        if (!Sys.TrySymlink("pts/ptmx", ptmx, out int errno) && errno != Errno.EEXIST)
-            throw new SyscallException("symlink", $"pts/ptmx {ptmx}", errno);
+        var (parent, name) = root.MkdirParent("/dev/ptmx", 0x1ed);
+        try { SysAt.TryUnlinkAt(parent, name); }
+        finally { Native.Close(parent); }
+        Symlink(root, "pts/ptmx", "/dev/ptmx");
+    }
+
+    private static void Symlink(RootDir root, string target, string link)
+    {
+        var (parent, name) = root.MkdirParent(link, 0x1ed);
+        try
+        {
+            int errno = SysAt.TrySymlinkAt(target, parent, name);
+            if (errno != 0 && errno != Errno.EEXIST)
+                throw new SyscallException("symlink", $"{target} {root.Show(link)}", errno);
+        }
+        finally { Native.Close(parent); }
     }
 }

@@ -18,7 +18,19 @@ internal static unsafe partial class StatVfs
         byte* buf = stackalloc byte[128];
         fixed (byte* p = Sys.Z(path))
             if (Native(p, buf) < 0) throw Sys.Fail("statvfs", path);
-        ulong f = *(ulong*)(buf + 72);
+        return ToMountFlags(*(ulong*)(buf + 72));
+    }
+
+    /// <summary>The same for the mount an fd is on (fstatvfs).</summary>
+    public static ulong LockedFlags(int fd, string what)
+    {
+        byte* buf = stackalloc byte[128];
+        if (Linux.Native.Fstatvfs(fd, buf) < 0) throw Sys.Fail("fstatvfs", what);
+        return ToMountFlags(*(ulong*)(buf + 72));
+    }
+
+    private static ulong ToMountFlags(ulong f)
+    {
         ulong flags = 0;
         if ((f & ST_RDONLY) != 0) flags |= K.MS_RDONLY;
         if ((f & ST_NOSUID) != 0) flags |= K.MS_NOSUID;

@@ -65,6 +65,7 @@ public static unsafe class LsmLabels
         if (fd < 0) throw new InvalidOperationException($"{what}: {SyscallException.Format("open", path, Sys.LastErrno)}");
         try
         {
+            TrustedProc.RequireProcfs(fd, path);
             byte[] bytes = Encoding.UTF8.GetBytes(value);
             nint n;
             fixed (byte* b = bytes)

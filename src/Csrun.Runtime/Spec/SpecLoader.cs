@@ -88,6 +88,7 @@ public static class SpecLoader
             throw new SpecException($"{sourceName}: file is empty, expected a JSON object");
 
         JsonSyntaxCheck.ThrowIfInvalid(utf8, sourceName);
+        ThrowIfInvalidUtf8(utf8, sourceName);
 
         T? value;
         try
@@ -102,6 +103,19 @@ public static class SpecLoader
         if (value is null)
             throw new SpecException($"{sourceName}: expected a JSON object at the top level, got null");
         return value;
+    }
+
+    /// <summary>The reader does not check the bytes inside strings: without this, invalid
+    /// UTF-8 there surfaces as a transcoding error from deep inside the deserializer.</summary>
+    private static void ThrowIfInvalidUtf8(ReadOnlySpan<byte> utf8, string sourceName)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(utf8)) return;
+        char[] scratch = new char[utf8.Length];
+        System.Text.Unicode.Utf8.ToUtf16(utf8, scratch, out int valid, out _, replaceInvalidSequences: false);
+        int line = 1, lineStart = 0;
+        for (int i = 0; i < valid; i++)
+            if (utf8[i] == (byte)'\n') { line++; lineStart = i + 1; }
+        throw new SpecException($"{sourceName}: invalid UTF-8 at line {line}, byte {valid - lineStart + 1}: byte 0x{utf8[valid]:X2} does not start or continue a character");
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> utf8)

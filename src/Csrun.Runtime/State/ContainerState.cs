@@ -31,6 +31,10 @@ public sealed class ContainerState
     /// <summary>Cgroup directories csrun made (and so removes), deepest last.</summary>
     [JsonPropertyName("cgroupsCreated")] public List<string> CgroupsCreated { get; set; } = new();
 
+    /// <summary>linux.devices: `update` of the device rules keeps access to these nodes.</summary>
+    [JsonPropertyName("devices"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<LinuxDevice>? Devices { get; set; }
+
     [JsonPropertyName("hooks")] public SpecHooks? Hooks { get; set; }
 
     /// <summary>The container's process: `exec` starts from it (env, user, capabilities...).</summary>

@@ -172,5 +172,7 @@ public sealed class ContainerNotFoundException : Exception
 
 public sealed class ContainerExistsException : Exception
 {
-    public ContainerExistsException(string id) : base($"container with id exists: {id}") { }
+    /// <summary>runc 1.1's words (libcontainer's ErrExist).</summary>
+    public ContainerExistsException(string id) : base("container with given ID already exists") => Id = id;
+    public string Id { get; }
 }

@@ -16,7 +16,8 @@ public static class FeaturesCommand
             OciVersionMin = "1.0.0",
             OciVersionMax = SpecDefaults.OciVersion,
             Hooks = new() { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" },
-            MountOptions = MountOptionNames.All.Where(o => !MountOptionNames.Extensions.Contains(o) && !MountOptionNames.RecursiveAttributes.Contains(o)).ToList(),
+            // Extensions are not applied, except tmpcopyup (on tmpfs).
+            MountOptions = MountOptionNames.All.Where(o => (o == "tmpcopyup" || !MountOptionNames.Extensions.Contains(o)) && !MountOptionNames.RecursiveAttributes.Contains(o)).ToList(),
             Linux = new LinuxFeatures
             {
                 Namespaces = NamespacePlan.Flags.Keys.ToList(),

@@ -15,7 +15,10 @@ public static class LifecycleCommands
     public static int Create(Invocation inv)
     {
         var (options, spec) = Prepare(inv);
-        var created = Creator(inv).Create(options, spec);
+        var creator = Creator(inv);
+        ContainerCreator.Created created;
+        try { created = creator.Create(options, spec); }
+        finally { foreach (var warning in creator.Warnings) inv.Log.Warn(warning); }
         Sys.Close(created.PidFd);
         return 0;
     }
@@ -39,7 +42,10 @@ public static class LifecycleCommands
             (console = ConsoleSocketListener.ForForeground(spec.Process?.Terminal == true, null, inv.Line.Has("detach")))?.Path);
         using var _ = console;
         var ops = new ContainerOperations(inv.Store);
-        var created = Creator(inv).Create(options, spec);
+        var creator = Creator(inv);
+        ContainerCreator.Created created;
+        try { created = creator.Create(options, spec); }
+        finally { foreach (var warning in creator.Warnings) inv.Log.Warn(warning); }
         TtyProxy? tty = null;
         try
         {

@@ -116,5 +116,12 @@ public sealed class Bundle
         return this;
     }
 
+    /// <summary>Puts the static escape-probe helper (the security tests' attacker) at /bin/escape-probe.</summary>
+    public Bundle AddEscapeProbe()
+    {
+        File.Copy(Paths.EscapeProbe, Path.Combine(RootfsDir, "bin", "escape-probe"), overwrite: true);
+        return this;
+    }
+
     public override string ToString() => Dir;
 }

@@ -59,6 +59,22 @@ public static class Paths
         }
     }
 
+    /// <summary>The static attacker helper of the security tests (make probe): $CSRUN_ESCAPE_PROBE,
+    /// else &lt;repo&gt;/bin/escape-probe.</summary>
+    public static string EscapeProbe
+    {
+        get
+        {
+            string? env = Environment.GetEnvironmentVariable("CSRUN_ESCAPE_PROBE");
+            string path = !string.IsNullOrEmpty(env) ? Path.GetFullPath(env)
+                : RepoRoot is { } repo ? Path.Combine(repo, "bin", "escape-probe")
+                : throw new InvalidOperationException("Runtime.sln not found; set CSRUN_ESCAPE_PROBE");
+            if (!File.Exists(path))
+                throw new InvalidOperationException($"{path} does not exist: build it with `make probe`");
+            return path;
+        }
+    }
+
     private static string? FindRepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -62,6 +62,9 @@ public sealed class RunOptions
     public string? WorkingDirectory { get; init; }
     /// <summary>Extra environment variables for the runtime process.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    /// <summary>Shell commands run just before the runtime is exec'd, e.g. "exec 8&lt;/tmp/x;" to
+    /// hand it extra open fds the way a careless caller would.</summary>
+    public string? ShellPrefix { get; init; }
 }
 
 /// <summary>
@@ -72,7 +75,10 @@ public sealed class RunOptions
 /// </summary>
 public sealed class Runtime
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>30 s, times $CSRUN_TIMEOUT_SCALE (the emulated v2 VM sets it: fork and exec are
+    /// ~30x slower there, more when the host's cores are shared).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30 *
+        (double.TryParse(Environment.GetEnvironmentVariable("CSRUN_TIMEOUT_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out double scale) && scale >= 1 ? scale : 1));
 
     private readonly string _ioDir;
     private readonly ITestOutputHelper? _log;
@@ -131,7 +137,7 @@ public sealed class Runtime
         foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
             psi.Environment[key] = value;
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("o=$1 e=$2 i=$3; shift 3; exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
+        psi.ArgumentList.Add("o=$1 e=$2 i=$3; shift 3; " + (options.ShellPrefix ?? "") + " exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
         psi.ArgumentList.Add("csrun-it");
         psi.ArgumentList.Add(outPath);
         psi.ArgumentList.Add(errPath);

@@ -26,6 +26,14 @@ public sealed class Sandbox : IDisposable
     private bool _disposed;
 
     public Sandbox(ITestOutputHelper output, [CallerMemberName] string testName = "")
+        : this(output, privateRuntimeCopy: false, testName)
+    {
+    }
+
+    /// <param name="privateRuntimeCopy">Run a copy of the runtime binary made in the test's
+    /// temp dir (<see cref="Runtime.Binary"/>), for tests whose attack may overwrite the binary
+    /// it targets: the real one stays intact whatever happens. Cleanup uses the original.</param>
+    public Sandbox(ITestOutputHelper output, bool privateRuntimeCopy, [CallerMemberName] string testName = "")
     {
         _out = output;
         _short = Sanitize(testName);
@@ -35,13 +43,23 @@ public sealed class Sandbox : IDisposable
         BaseDir = Path.Combine("/tmp", "csrun-it-" + rnd);
         Directory.CreateDirectory(BaseDir);
         Root = Path.Combine(BaseDir, "root");
-        R = new Runtime(Paths.RuntimeBinary, Root, Path.Combine(BaseDir, "io"), output)
+        string binary = Paths.RuntimeBinary;
+        if (privateRuntimeCopy)
+        {
+            string copy = Path.Combine(BaseDir, "runtime-copy");
+            File.Copy(binary, copy); // keeps the mode
+            binary = copy;
+        }
+        R = new Runtime(binary, Root, Path.Combine(BaseDir, "io"), output)
         {
             BeforeRun = OnBeforeRun,
             AfterRun = OnAfterRun,
         };
+        _cleanup = privateRuntimeCopy ? new Runtime(Paths.RuntimeBinary, Root, Path.Combine(BaseDir, "io-cleanup"), output) : R;
         _out.WriteLine($"sandbox {Name}: base={BaseDir} runtime={R.Binary}");
     }
+
+    private readonly Runtime _cleanup;
 
     /// <summary>it-&lt;test&gt;-&lt;random&gt;; also the default container id.</summary>
     public string Name { get; }
@@ -151,6 +169,13 @@ public sealed class Sandbox : IDisposable
             () => $"container {id} never reached status '{status}'; last: {last}");
     }
 
+    /// <summary>Stops tracking an id the test has checked is gone (a failed create), so that
+    /// Dispose does not run state/delete for each of thousands of them.</summary>
+    public void Untrack(string id)
+    {
+        lock (_lock) _live.Remove(id);
+    }
+
     /// <summary>Remembers a container process so that Dispose can kill it if it is still alive.</summary>
     public void TrackPid(int pid)
     {
@@ -208,15 +233,15 @@ public sealed class Sandbox : IDisposable
         {
             Try($"state {id}", () =>
             {
-                RuntimeResult s = R.Run(["state", id], new RunOptions { Timeout = TimeSpan.FromSeconds(5) });
+                RuntimeResult s = _cleanup.Run(["state", id], new RunOptions { Timeout = TimeSpan.FromSeconds(5) });
                 if (s.Success && JsonNode.Parse(s.Stdout)?["pid"]?.GetValue<int>() is int pid and > 0) TrackPid(pid);
             });
             Try($"delete --force {id}", () =>
-                R.Run(["delete", "--force", id], new RunOptions { Timeout = TimeSpan.FromSeconds(20) }));
+                _cleanup.Run(["delete", "--force", id], new RunOptions { Timeout = TimeSpan.FromSeconds(20) }));
         }
 
         ProcId[] pids;
-        lock (_lock) pids = _pids.Concat(R.KilledOnTimeout).ToArray();
+        lock (_lock) pids = _pids.Concat(R.KilledOnTimeout).Concat(_cleanup == R ? [] : _cleanup.KilledOnTimeout).ToArray();
         foreach (ProcId p in pids)
             if (Procs.IsAlive(p))
             {

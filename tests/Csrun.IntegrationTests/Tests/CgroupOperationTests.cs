@@ -96,5 +96,8 @@ public sealed class CgroupOperationTests(ITestOutputHelper output)
         Assert.Contains("SCMP_ACT_NOTIFY", f["linux"]!["seccomp"]!["actions"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Contains("SCMP_ARCH_X32", f["linux"]!["seccomp"]!["archs"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Contains("CAP_SYS_ADMIN", f["linux"]!["capabilities"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var mountOptions = f["mountOptions"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        Assert.Contains("tmpcopyup", mountOptions);
+        Assert.DoesNotContain("idmap", mountOptions);
     }
 }

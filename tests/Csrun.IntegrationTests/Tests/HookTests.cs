@@ -72,6 +72,64 @@ public sealed class HookTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Poststop_Hooks_Run_After_A_Failed_Prestart_Hook()
+    {
+        // runtime-spec lifecycle: a failing prestart hook continues the lifecycle at destroy
+        // (step 12) and the poststop hooks (step 13).
+        using var sb = new Sandbox(output);
+        string log = Path.Combine(sb.BaseDir, "hooks.log");
+        Bundle b = sb.NewBundle("true");
+        b.Config["hooks"] = new JsonObject
+        {
+            ["prestart"] = new JsonArray(new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", "exit 3") }),
+            ["poststop"] = new JsonArray(Recorder(log, "poststop")),
+        };
+        string id = sb.NewId();
+        var r = sb.Create(b, id).AssertFailure();
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        string line = Assert.Single(File.ReadAllLines(log));
+        var state = JsonNode.Parse(line.Substring(line.IndexOf('{')))!;
+        Assert.Equal(id, state["id"]!.GetValue<string>());
+        Assert.Equal("stopped", state["status"]!.GetValue<string>());
+        Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
+    }
+
+    [Fact]
+    public void Container_Namespace_Hooks_Get_The_Pid_The_Container_Sees()
+    {
+        // createContainer and startContainer run in the container's namespaces: the state's pid
+        // is the container process as seen there (1 in its new pid namespace); createRuntime
+        // runs in the runtime's and gets the host pid.
+        using var sb = new Sandbox(output);
+        string log = Path.Combine(sb.BaseDir, "hooks.log");
+        string inner = Path.Combine(sb.BaseDir, "inner");
+        Directory.CreateDirectory(inner);
+        Bundle b = sb.NewBundle("true");
+        b.AddMount("/hooklog", "bind", inner, "rbind", "rw");
+        b.Config["hooks"] = new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(Recorder(log, "createRuntime")),
+            ["createContainer"] = new JsonArray(Recorder(log, "createContainer")),
+            ["startContainer"] = new JsonArray(Recorder("/hooklog/start.log", "startContainer")),
+        };
+        string id = sb.NewId();
+        sb.Create(b, id).AssertSuccess();
+        int hostPid = sb.StateJson(id)["pid"]!.GetValue<int>();
+        sb.Start(id).AssertSuccess();
+        sb.WaitForStatus(id, "stopped");
+        sb.Delete(id).AssertSuccess();
+        var lines = File.ReadAllLines(log).Concat(File.ReadAllLines(Path.Combine(inner, "start.log"))).ToArray();
+        int PidOf(string kind)
+        {
+            string l = lines.Single(x => x.StartsWith(kind + " "));
+            return JsonNode.Parse(l.Substring(l.IndexOf('{')))!["pid"]!.GetValue<int>();
+        }
+        Assert.Equal(hostPid, PidOf("createRuntime"));
+        Assert.Equal(1, PidOf("createContainer"));
+        Assert.Equal(1, PidOf("startContainer"));
+    }
+
+    [Fact]
     [Trait("Runtime", "csrun-only")]
     public void Hook_Timeout_Kills_The_Hook_And_Fails_Create()
     {

@@ -11,7 +11,9 @@ namespace Csrun.IntegrationTests.Tests;
 public sealed class LifecycleTests(ITestOutputHelper output)
 {
     /// <summary>Waits for TERM (the shell as pid 1 only dies of TERM because it traps it).</summary>
-    public const string TermTrapLoop = "trap 'echo got-TERM; exit 0' TERM; while true; do sleep 0.1; done";
+    /// <summary>Prints "trap-set" once TERM is handled: pid 1 of a pid namespace ignores a TERM
+    /// that arrives before its handler exists, so tests signal only after that line.</summary>
+    public const string TermTrapLoop = "trap 'echo got-TERM; exit 0' TERM; echo trap-set; while true; do sleep 0.1; done";
 
     private static readonly Regex s_rfc3339 =
         new(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$");
@@ -24,7 +26,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         string id = sb.NewId();
         string pidFile = Path.Combine(sb.BaseDir, "container.pid");
 
-        sb.Create(b, id, "--pid-file", pidFile).AssertSuccess("create");
+        RuntimeResult createResult = sb.Create(b, id, "--pid-file", pidFile).AssertSuccess("create");
 
         // --pid-file: digits only, no newline; that process is alive
         Assert.True(File.Exists(pidFile), "pid file not written");
@@ -57,6 +59,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         Assert.Equal(pid, running["pid"]?.GetValue<int>());
         Assert.True(Procs.IsAlive(pid));
 
+        Wait.AssertUntil(() => createResult.CurrentStdout().Contains("trap-set"), TimeSpan.FromSeconds(10), () => "the shell never set its TERM trap");
         sb.Kill(id).AssertSuccess("kill (default signal TERM)");
         sb.WaitForStatus(id, "stopped", TimeSpan.FromSeconds(10));
         Assert.False(Procs.IsAlive(pid), $"pid {pid} still alive after the container stopped");
@@ -74,6 +77,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         Bundle b = sb.NewBundle("sh", "-c", TermTrapLoop);
         string id = sb.NewId();
         RuntimeResult c = sb.CreateAndStart(b, id);
+        Wait.AssertUntil(() => c.CurrentStdout().Contains("trap-set"), TimeSpan.FromSeconds(10), () => "the shell never set its TERM trap");
         sb.Kill(id).AssertSuccess();
         sb.WaitForStatus(id, "stopped");
         // the trap ran: the signal was TERM, not KILL

@@ -25,6 +25,22 @@ public sealed class NamespaceTests(ITestOutputHelper output)
         Assert.NotEqual(name, Environment.MachineName);
     }
 
+    /// <summary>docker 20.10 sets net.ipv4.ip_unprivileged_port_start while /proc/sys is in
+    /// readonlyPaths (as in the default bundle): the sysctl goes in before /proc/sys turns
+    /// read-only, and the container still sees /proc/sys read-only.</summary>
+    [Fact]
+    public void Sysctl_Is_Set_Although_Proc_Sys_Is_A_Readonly_Path()
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = sb.NewBundle("sh", "-c",
+            "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; " +
+            "echo 80 > /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null && echo writable || echo read-only");
+        Assert.Contains("/proc/sys", b.Linux["readonlyPaths"]!.AsArray().Select(n => (string?)n));
+        b.Linux["sysctl"] = new System.Text.Json.Nodes.JsonObject { ["net.ipv4.ip_unprivileged_port_start"] = "0" };
+        RuntimeResult r = sb.Run(b, sb.NewId()).AssertSuccess("run");
+        Assert.Equal("0\nread-only\n", r.Stdout);
+    }
+
     [Fact]
     public void Container_Process_Is_Pid_1()
     {

@@ -78,11 +78,18 @@ public sealed class SeccompTests(ITestOutputHelper output)
         using var sb = new Sandbox(output);
         Bundle b = WithProfile(sb, Profile("SCMP_ACT_ALLOW", Rule("SCMP_ACT_LOG", "getppid"), Rule("SCMP_ACT_TRACE", "getcpu")),
             $"{Probe(NrGetppid)}; {Probe(NrGetcpu, 0, 0, 0)}");
+        int logged = KernelLogLines();
         var r = sb.Run(b, sb.NewId()).AssertSuccess("run");
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("ok ", lines[0]);                 // getppid ran (and was logged)
+        Assert.StartsWith("ok ", lines[0]);                 // getppid ran
         Assert.Equal($"errno {ENOSYS}", lines[1]);          // no tracer: the kernel answers ENOSYS
+        // and the kernel logged it (audit type 1326, SECCOMP_RET_LOG = 0x7ffc0000)
+        Assert.True(Wait.Until(() => KernelLogLines() > logged, TimeSpan.FromSeconds(5)), "no seccomp LOG record for getppid in the kernel log");
     }
+
+    private static int KernelLogLines() =>
+        Host.Check("/bin/dmesg").Split('\n').Count(l => l.Contains("type=1326") && l.Contains("comm=\"syscall-probe\"")
+            && l.Contains($"syscall={NrGetppid} ") && l.Contains("code=0x7ffc0000"));
 
     /// <summary>Every operator on full 64-bit values (high and low words), several rules per
     /// syscall, and runc's split of a rule that repeats an argument index into one rule per

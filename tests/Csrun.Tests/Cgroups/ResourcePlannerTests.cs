@@ -60,6 +60,22 @@ public class ResourcePlannerTests
     }
 
     [Fact]
+    public void UnlimitedMemoryWithoutSwapMeansUnlimitedSwapOnV2()
+    {
+        var v2 = ResourcePlanner.ForV2(new LinuxResources { Memory = new LinuxMemory { Limit = -1 } });
+        Assert.Equal("max", v2.Single(x => x.File == "memory.swap.max").Value);
+        Assert.DoesNotContain(ResourcePlanner.ForV2(new LinuxResources { Memory = new LinuxMemory { Limit = 100 } }), x => x.File == "memory.swap.max");
+    }
+
+    [Theory]
+    [InlineData(2UL, 1UL)]
+    [InlineData(1024UL, 39UL)]
+    [InlineData(512UL, 20UL)]
+    [InlineData(262144UL, 10000UL)]
+    public void SharesConvertWithRunc115sLinearFormula(ulong shares, ulong weight) =>
+        Assert.Equal(weight, ResourcePlanner.SharesToWeight(shares));
+
+    [Fact]
     public void SwapBelowLimitIsRefusedOnV2() =>
         Assert.Throws<ArgumentException>(() => ResourcePlanner.ForV2(new LinuxResources { Memory = new LinuxMemory { Limit = 200, Swap = 100 } }));
 

@@ -195,6 +195,16 @@ public sealed class SpecLoaderTests : IDisposable
     }
 
     [Fact]
+    public void InvalidUtf8_InAString_ReportsLineAndByte()
+    {
+        byte[] json = Encoding.UTF8.GetBytes("{\n  \"ociVersion\": \"1.0.\u00e9X\"\n}");
+        int at = Array.IndexOf(json, (byte)'X');
+        json[at - 2] = 0xff; // the first of the two bytes of the é
+        var e = Assert.Throws<SpecException>(() => SpecLoader.Parse(json));
+        Assert.Equal("config.json: invalid UTF-8 at line 2, byte 22: byte 0xFF does not start or continue a character", e.Message);
+    }
+
+    [Fact]
     public void TruncatedJson_SaysUnexpectedEnd()
     {
         var ex = ParseFails("{\"ociVersion\": \"1.3.0\",\n\"process\": {");
