@@ -106,8 +106,8 @@ public sealed class ContainerCreator
                 consoleFd = Track(fds, FdPassing.ConnectUnix(options.ConsoleSocket));
             }
 
-            int exeFd = Track(fds, SealedExecutable.Create());
-            Mark("sealed executable copied");
+            int exeFd = Track(fds, SealedExecutable.Create(_store.DirOf(options.Id)));
+            Mark($"sealed executable ready ({SealedExecutable.LastKind})");
             var (parentSock, childSock) = Sys.SocketPair();
             Track(fds, parentSock);
             Track(fds, childSock);
@@ -166,7 +166,7 @@ public sealed class ContainerCreator
 
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
             config.HookState = HookState(state, pid, "creating");
-            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+            byte[] configData = InitConfigCodec.Encode(config);
 
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
@@ -189,9 +189,9 @@ public sealed class ContainerCreator
                 state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
                 _store.Save(state);
                 config.HookState!.Pid = pid;
-                configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+                configData = InitConfigCodec.Encode(config);
             }
-            channel.Send(SyncMessage.Config, configJson);
+            channel.Send(SyncMessage.Config, configData);
             // Memory stays charged to the cgroup where it was touched: moving init only now keeps
             // its runtime's start-up out of the container's memory limit. The container process
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).

@@ -30,7 +30,7 @@ public static unsafe class InitProcess
         {
             if (!channel.TryReceive(out byte type, out byte[] payload) || type != SyncMessage.Config)
                 return 1;
-            var config = JsonSerializer.Deserialize(payload, InitJsonContext.Default.InitConfig)!;
+            var config = InitConfigCodec.Decode(payload);
             Sys.SetCloexec(sock, true);
             EnterCgroup(config, channel);
             RunContainer(config, channel);
