@@ -152,16 +152,7 @@ internal static class CompactSpec
         w.Dict(l.Sysctl);
         w.Str(l.CgroupsPath);
         w.List(l.Namespaces, (w, n) => { w.Str(n.Type); w.Str(n.Path); });
-        w.List(l.Devices, (w, d) =>
-        {
-            w.Str(d.Path);
-            w.Str(d.Type);
-            w.I64(d.Major);
-            w.I64(d.Minor);
-            w.OptU32(d.FileMode);
-            w.OptU32(d.Uid);
-            w.OptU32(d.Gid);
-        });
+        w.List(l.Devices, WriteDevice);
         w.Map(l.NetDevices, (w, d) => w.Str(d.Name));
         w.Str(l.RootfsPropagation);
         w.Strs(l.MaskedPaths);
@@ -187,16 +178,7 @@ internal static class CompactSpec
         Sysctl = r.Dict(),
         CgroupsPath = r.Str(),
         Namespaces = r.List(r => new LinuxNamespace { Type = r.Str(), Path = r.Str() }),
-        Devices = r.List(r => new LinuxDevice
-        {
-            Path = r.Str(),
-            Type = r.Str(),
-            Major = r.I64(),
-            Minor = r.I64(),
-            FileMode = r.OptU32(),
-            Uid = r.OptU32(),
-            Gid = r.OptU32(),
-        }),
+        Devices = r.List(ReadDevice),
         NetDevices = r.Map(r => new LinuxNetDevice { Name = r.Str() }),
         RootfsPropagation = r.Str(),
         MaskedPaths = r.Strs(),
@@ -213,6 +195,28 @@ internal static class CompactSpec
         MemoryPolicy = r.Obj(r => new LinuxMemoryPolicy { Mode = r.Str(), Nodes = r.Str(), Flags = r.Strs() }),
         Personality = r.Obj(r => new LinuxPersonality { Domain = r.Str(), Flags = r.Strs() }),
         TimeOffsets = r.Map(r => new LinuxTimeOffset { Secs = r.I64(), Nanosecs = r.U32() }),
+    };
+
+    public static void WriteDevice(CompactWriter w, LinuxDevice d)
+    {
+        w.Str(d.Path);
+        w.Str(d.Type);
+        w.I64(d.Major);
+        w.I64(d.Minor);
+        w.OptU32(d.FileMode);
+        w.OptU32(d.Uid);
+        w.OptU32(d.Gid);
+    }
+
+    public static LinuxDevice ReadDevice(CompactReader r) => new()
+    {
+        Path = r.Str(),
+        Type = r.Str(),
+        Major = r.I64(),
+        Minor = r.I64(),
+        FileMode = r.OptU32(),
+        Uid = r.OptU32(),
+        Gid = r.OptU32(),
     };
 
     public static void WriteIdMapping(CompactWriter w, LinuxIdMapping m)

@@ -32,6 +32,7 @@ public static class ContainerStateCodec
         w.Bool(s.OwnPidNamespace);
         w.Dict(s.CgroupPaths);
         w.Strs(s.CgroupsCreated);
+        w.List(s.Devices, CompactSpec.WriteDevice);
         w.Obj(s.Hooks, CompactSpec.WriteHooks);
         w.Obj(s.Process, CompactSpec.WriteProcess);
         w.Obj(s.Seccomp, CompactSpec.WriteSeccompPlan);
@@ -62,6 +63,7 @@ public static class ContainerStateCodec
             OwnPidNamespace = r.Bool(),
             CgroupPaths = r.Dict() ?? new(),
             CgroupsCreated = r.Strs() ?? new(),
+            Devices = r.List(CompactSpec.ReadDevice),
             Hooks = r.Obj(CompactSpec.ReadHooks),
             Process = r.Obj(CompactSpec.ReadProcess),
             Seccomp = r.Obj(CompactSpec.ReadSeccompPlan),
