@@ -434,6 +434,7 @@ public sealed unsafe class ExecChild : IDisposable
             StepChdir => $"chdir {cwd}",
             StepCwdOutside => $"chdir {cwd}: the working directory is outside the container's root",
             StepCloseRange => "close_range",
+            StepScheduler when errno == Errno.EPERM => $"sched_setattr {ProcessAttributesPlan.SchedulerField} {ProcessAttributesPlan.RealtimeHint}",
             StepScheduler => $"sched_setattr {ProcessAttributesPlan.SchedulerField}",
             StepIOPriority => $"ioprio_set {ProcessAttributesPlan.IOPriorityField}",
             StepPersonality => $"personality {ProcessAttributesPlan.PersonalityField}",

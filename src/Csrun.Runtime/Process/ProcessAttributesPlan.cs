@@ -14,6 +14,11 @@ public sealed class ProcessAttributesPlan
     public const string SchedulerField = "process.scheduler", IOPriorityField = "process.ioPriority",
         PersonalityField = "linux.personality", MemoryPolicyField = "linux.memoryPolicy";
 
+    /// <summary>What an EPERM from sched_setattr for SCHED_FIFO/SCHED_RR most likely means: a kernel
+    /// with real-time group scheduling gives a new v1 cgroup no real-time time at all.</summary>
+    public const string RealtimeHint =
+        "(a real-time policy also needs linux.resources.cpu.realtimeRuntime where the kernel groups real-time time by cgroup)";
+
     public SchedAttr? Scheduler { get; private init; }
     public int? IOPriority { get; private init; }
     public uint? Personality { get; private init; }
@@ -37,11 +42,21 @@ public sealed class ProcessAttributesPlan
     /// <summary>On the calling thread: the one that execs the container process.</summary>
     public void ApplyToCallingThread()
     {
-        if (Scheduler is { } attr) ProcessAttributes.SetScheduler(attr, SchedulerField);
+        if (Scheduler is { } attr)
+        {
+            try { ProcessAttributes.SetScheduler(attr, SchedulerField); }
+            catch (SyscallException e) when (e.Errno == Errno.EPERM && IsRealtime(attr))
+            {
+                throw new SyscallException(e.Syscall, $"{SchedulerField} {RealtimeHint}", e.Errno);
+            }
+        }
         if (IOPriority is int io) ProcessAttributes.SetIOPriority(io, IOPriorityField);
         if (Personality is uint persona) ProcessAttributes.SetPersonality(persona, PersonalityField);
         if (MemoryPolicyMode is int mode) ProcessAttributes.SetMemoryPolicy(mode, MemoryPolicyNodes, MemoryPolicyField);
     }
+
+    public static bool IsRealtime(in SchedAttr attr) =>
+        attr.Policy == SchedulerNames.Policies["SCHED_FIFO"] || attr.Policy == SchedulerNames.Policies["SCHED_RR"];
 
     private static SchedAttr ToSchedAttr(LinuxScheduler s)
     {
