@@ -8,7 +8,7 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.pr
 VM_RUN ?= $(CURDIR)/../shared/tools/vm/vm-run.sh
 
 .PHONY: all build test unit-test integration-test integration-test-v2 manager-test manager-deps demo install clean deps probe \
-	checker conformance conformance-test conformance-v2
+	checker conformance conformance-test conformance-v2 bench bench-host bench-vm
 
 all: build
 
@@ -130,6 +130,18 @@ test: build deps
 	$(MAKE) --no-print-directory integration-test-v2 || status=1; \
 	./tests/summarize-trx.sh TestResults; \
 	exit $$status
+
+# Side-by-side benchmarks against runc and crun (not part of `make test`): writes bench/RESULTS.md.
+# BENCH_N=100 sequential runs by default; BENCH_VM=0 skips the pure cgroup v2 run in the VM.
+BENCH_VM ?= 1
+bench: bench-host
+	@if [ "$(BENCH_VM)" = 1 ]; then $(MAKE) --no-print-directory bench-vm; fi
+
+bench-host: build deps
+	CSRUN=$(CURDIR)/$(BIN) bench/bench.sh
+
+bench-vm: build deps
+	CSRUN=$(CURDIR)/$(BIN) VM_RUN=$(VM_RUN) bench/bench.sh --vm
 
 demo: build deps
 	./tests/demo.sh $(CURDIR)/$(BIN)

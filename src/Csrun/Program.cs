@@ -24,9 +24,10 @@ public static class Program
         try
         {
             // exec's children enter the container before they exec: they must run from a
-            // sealed copy of csrun, never from the host binary (CVE-2019-5736).
+            // sealed view of csrun, never from the host binary (CVE-2019-5736). The state root
+            // is the overlay's empty layer (a missing one means the memfd copy).
             if (line.Command?.Name == "exec" && !line.HasGlobal("help") && !line.Has("help"))
-                Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded();
+                Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded(StateRoot(line));
             return Dispatch(line, log);
         }
         catch (Exception e)
@@ -35,6 +36,9 @@ public static class Program
             return 1;
         }
     }
+
+    private static string StateRoot(CommandLine line) =>
+        line.GlobalValue("root") is { Length: > 0 } root ? Path.GetFullPath(root) : StateStore.DefaultRoot;
 
     private static int Dispatch(CommandLine line, Log log)
     {
@@ -65,7 +69,7 @@ public static class Program
         {
             Line = line,
             Log = log,
-            Store = new StateStore(line.GlobalValue("root") is { Length: > 0 } root ? Path.GetFullPath(root) : StateStore.DefaultRoot),
+            Store = new StateStore(StateRoot(line)),
         };
         return command.Name switch
         {

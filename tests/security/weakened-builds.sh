@@ -55,11 +55,11 @@ weaken() {
     case "$2" in
     init-from-disk)
         replace "$src/Process/ContainerCreator.cs" \
-            'int exeFd = Track(fds, SealedExecutable.Create());' \
+            'int exeFd = Track(fds, SealedExecutable.Create(_store.DirOf(options.Id)));' \
             'int exeFd = Track(fds, Sys.Open("/proc/self/exe", K.O_RDONLY));' ;;
     exec-from-disk)
         replace "$1/src/Csrun/Program.cs" \
-            'Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded();' \
+            'Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded(StateRoot(line));' \
             '{ }' ;;
     init-cwd-by-path)
         replace "$src/Rootfs/WorkingDirectory.cs" \
