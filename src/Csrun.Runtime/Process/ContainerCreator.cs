@@ -65,6 +65,8 @@ public sealed class ContainerCreator
             Hooks = spec.Hooks,
             Devices = spec.Linux?.Devices,
             Process = spec.Process,
+            Personality = spec.Linux?.Personality,
+            MemoryPolicy = spec.Linux?.MemoryPolicy,
             NamespaceTypes = namespaces.Types.ToList(),
             Seccomp = seccomp,
         };
@@ -197,6 +199,9 @@ public sealed class ContainerCreator
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
             WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
             cgroup.Join(pid);
+            // As runc and crun: init must not keep the affinity of whoever ran csrun, only the
+            // container's cpuset (execCPUAffinity is for exec alone).
+            ProcessAttributes.TryResetAffinity(pid);
             channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {

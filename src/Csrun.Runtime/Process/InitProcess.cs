@@ -103,6 +103,9 @@ public static unsafe class InitProcess
             Rlimits.Set(rlimit.Type!, rlimit.Soft, rlimit.Hard);
         if (process.OomScoreAdj is int oom)
             proc.WriteFile("self/oom_score_adj", oom.ToString(), "/proc/self/oom_score_adj");
+        // While init is still root (runc's order): real-time policies and the RT I/O class need
+        // privileges the container process may not keep. execve keeps all four.
+        ProcessAttributesPlan.From(process, spec.Linux?.Personality, spec.Linux?.MemoryPolicy).ApplyToCallingThread();
 
         var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
         var caps = Capabilities.FromSpec(process.Capabilities);

@@ -166,8 +166,8 @@ internal static class CompactSpec
             w.Str(i.MemBwSchema);
             w.Bool(i.EnableMonitoring);
         });
-        w.Obj(l.MemoryPolicy, (w, m) => { w.Str(m.Mode); w.Str(m.Nodes); w.Strs(m.Flags); });
-        w.Obj(l.Personality, (w, p) => { w.Str(p.Domain); w.Strs(p.Flags); });
+        w.Obj(l.MemoryPolicy, WriteMemoryPolicy);
+        w.Obj(l.Personality, WritePersonality);
         w.Map(l.TimeOffsets, (w, t) => { w.I64(t.Secs); w.U32(t.Nanosecs); });
     }
 
@@ -192,10 +192,15 @@ internal static class CompactSpec
             MemBwSchema = r.Str(),
             EnableMonitoring = r.Bool(),
         }),
-        MemoryPolicy = r.Obj(r => new LinuxMemoryPolicy { Mode = r.Str(), Nodes = r.Str(), Flags = r.Strs() }),
-        Personality = r.Obj(r => new LinuxPersonality { Domain = r.Str(), Flags = r.Strs() }),
+        MemoryPolicy = r.Obj(ReadMemoryPolicy),
+        Personality = r.Obj(ReadPersonality),
         TimeOffsets = r.Map(r => new LinuxTimeOffset { Secs = r.I64(), Nanosecs = r.U32() }),
     };
+
+    public static void WriteMemoryPolicy(CompactWriter w, LinuxMemoryPolicy m) { w.Str(m.Mode); w.Str(m.Nodes); w.Strs(m.Flags); }
+    public static LinuxMemoryPolicy ReadMemoryPolicy(CompactReader r) => new() { Mode = r.Str(), Nodes = r.Str(), Flags = r.Strs() };
+    public static void WritePersonality(CompactWriter w, LinuxPersonality p) { w.Str(p.Domain); w.Strs(p.Flags); }
+    public static LinuxPersonality ReadPersonality(CompactReader r) => new() { Domain = r.Str(), Flags = r.Strs() };
 
     public static void WriteDevice(CompactWriter w, LinuxDevice d)
     {

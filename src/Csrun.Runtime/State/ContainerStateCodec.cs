@@ -33,6 +33,8 @@ public static class ContainerStateCodec
         w.Dict(s.CgroupPaths);
         w.Strs(s.CgroupsCreated);
         w.List(s.Devices, CompactSpec.WriteDevice);
+        w.Obj(s.Personality, CompactSpec.WritePersonality);
+        w.Obj(s.MemoryPolicy, CompactSpec.WriteMemoryPolicy);
         w.Obj(s.Hooks, CompactSpec.WriteHooks);
         w.Obj(s.Process, CompactSpec.WriteProcess);
         w.Obj(s.Seccomp, CompactSpec.WriteSeccompPlan);
@@ -64,6 +66,8 @@ public static class ContainerStateCodec
             CgroupPaths = r.Dict() ?? new(),
             CgroupsCreated = r.Strs() ?? new(),
             Devices = r.List(CompactSpec.ReadDevice),
+            Personality = r.Obj(CompactSpec.ReadPersonality),
+            MemoryPolicy = r.Obj(CompactSpec.ReadMemoryPolicy),
             Hooks = r.Obj(CompactSpec.ReadHooks),
             Process = r.Obj(CompactSpec.ReadProcess),
             Seccomp = r.Obj(CompactSpec.ReadSeccompPlan),
