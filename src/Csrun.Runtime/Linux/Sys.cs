@@ -263,6 +263,16 @@ public static unsafe class Sys
         throw Fail("pidfd_send_signal", $"signal {sig}");
     }
 
+    /// <summary>The pid (in this process's pid namespace) a pidfd refers to: the "Pid:" line
+    /// of its fdinfo; -1 once the process is reaped.</summary>
+    public static int PidOfPidfd(int pidfd)
+    {
+        foreach (string line in File.ReadLines($"/proc/self/fdinfo/{pidfd}"))
+            if (line.StartsWith("Pid:", StringComparison.Ordinal))
+                return int.Parse(line.AsSpan(4).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        throw new SyscallException("read", $"/proc/self/fdinfo/{pidfd} (no Pid: line)", Errno.EINVAL);
+    }
+
     /// <summary>For failure paths: SIGKILLs the process behind a pidfd, reaps it and closes the
     /// pidfd, never throwing (it may be gone and reaped already, ECHILD).</summary>
     public static void KillReapAndClose(int pidfd)

@@ -65,6 +65,8 @@ public sealed class ContainerCreator
             Hooks = spec.Hooks,
             Devices = spec.Linux?.Devices,
             Process = spec.Process,
+            Personality = spec.Linux?.Personality,
+            MemoryPolicy = spec.Linux?.MemoryPolicy,
             NamespaceTypes = namespaces.Types.ToList(),
             Seccomp = seccomp,
         };
@@ -106,8 +108,8 @@ public sealed class ContainerCreator
                 consoleFd = Track(fds, FdPassing.ConnectUnix(options.ConsoleSocket));
             }
 
-            int exeFd = Track(fds, SealedExecutable.Create());
-            Mark("sealed executable copied");
+            int exeFd = Track(fds, SealedExecutable.Create(_store.DirOf(options.Id)));
+            Mark($"sealed executable ready ({SealedExecutable.LastKind})");
             var (parentSock, childSock) = Sys.SocketPair();
             Track(fds, parentSock);
             Track(fds, childSock);
@@ -166,7 +168,7 @@ public sealed class ContainerCreator
 
             if (namespaces.NewUser) IdMapWriter.Write(pid, spec.Linux!, options.RootlessEuid);
             config.HookState = HookState(state, pid, "creating");
-            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+            byte[] configData = InitConfigCodec.Encode(config);
 
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
@@ -189,9 +191,9 @@ public sealed class ContainerCreator
                 state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
                 _store.Save(state);
                 config.HookState!.Pid = pid;
-                configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+                configData = InitConfigCodec.Encode(config);
             }
-            channel.Send(SyncMessage.Config, configJson);
+            channel.Send(SyncMessage.Config, configData);
             // Memory stays charged to the cgroup where it was touched: moving init only now keeps
             // its runtime's start-up out of the container's memory limit. The container process
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
@@ -203,6 +205,9 @@ public sealed class ContainerCreator
                 state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
                 _store.Save(state);
             }
+            // As runc and crun: init must not keep the affinity of whoever ran csrun, only the
+            // container's cpuset (execCPUAffinity is for exec alone).
+            ProcessAttributes.TryResetAffinity(pid);
             channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
@@ -302,6 +307,7 @@ public sealed class ContainerCreator
     {
         while (true)
         {
+            WaitForMessageOrDeadInit(channel, pidfd);
             if (!channel.TryReceive(out type, out byte[] payload))
             {
                 int status = Sys.WaitPidfd(pidfd);
@@ -319,6 +325,27 @@ public sealed class ContainerCreator
                 default:
                     throw new InitFailedException($"sync socket: unexpected message type {type} from init");
             }
+        }
+    }
+
+    /// <summary>
+    /// Init is a multi-threaded .NET process: when a seccomp filter of the container kills its
+    /// main thread (KILL_THREAD, what SCMP_ACT_KILL means), the other threads live on, holding
+    /// the sync socket open, and the pidfd never reports an exit. A main thread that is a
+    /// zombie while no message or end of stream comes is that case: report it, and the
+    /// failure path's SIGKILL takes the whole process.
+    /// </summary>
+    private static void WaitForMessageOrDeadInit(SyncChannel channel, int pidfd)
+    {
+        int pid = -1;
+        while (!channel.WaitReadable(200))
+        {
+            if (pid < 0) pid = Sys.PidOfPidfd(pidfd);
+            if (Procfs.ReadStat(pid) is { State: not ('Z' or 'X') }) continue;
+            // A whole process exiting shows a zombie main thread just before its fds close.
+            if (channel.WaitReadable(500)) return;
+            throw new InitFailedException("container init's main thread died before it was ready, its other threads still running " +
+                "(a seccomp rule that kills threads, hit by the runtime before the container process started? check linux.seccomp)");
         }
     }
 

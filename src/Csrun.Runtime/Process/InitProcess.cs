@@ -30,7 +30,7 @@ public static unsafe class InitProcess
         {
             if (!channel.TryReceive(out byte type, out byte[] payload) || type != SyncMessage.Config)
                 return 1;
-            var config = JsonSerializer.Deserialize(payload, InitJsonContext.Default.InitConfig)!;
+            var config = InitConfigCodec.Decode(payload);
             Sys.SetCloexec(sock, true);
             EnterCgroup(config, channel);
             RunContainer(config, channel);
@@ -93,6 +93,8 @@ public static unsafe class InitProcess
         // there and still set sysctls such as net.ipv4.ip_unprivileged_port_start.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
             proc.WriteFile("sys/" + key.Replace('.', '/'), value, "/proc/sys/" + key.Replace('.', '/'), beneath: "sys");
+
+        if (hasMountNs) rootfs.Finish();
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
         // the container process's execve.
         LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);
@@ -109,6 +111,9 @@ public static unsafe class InitProcess
                 throw new SyscallException(e.Syscall, $"{e.Path} (process.oomScoreAdj {oom} is below the caller's own; lowering it needs CAP_SYS_RESOURCE on the host)", e.Errno);
             }
         }
+        // While init is still root (runc's order): real-time policies and the RT I/O class need
+        // privileges the container process may not keep. execve keeps all four.
+        ProcessAttributesPlan.From(process, spec.Linux?.Personality, spec.Linux?.MemoryPolicy).ApplyToCallingThread();
 
         var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
         var caps = Capabilities.FromSpec(process.Capabilities);

@@ -36,6 +36,7 @@ public static class FeaturesCommand
                 Apparmor = new EnabledFeature { Enabled = true },
                 Selinux = new EnabledFeature { Enabled = true },
                 IntelRdt = new IntelRdtFeatures { Enabled = false },
+                MemoryPolicy = new MemoryPolicyFeatures { Modes = MemoryPolicyNames.SortedModes.ToList(), Flags = MemoryPolicyNames.SortedFlags.ToList() },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
                 NetDevices = new EnabledFeature { Enabled = false },
             },

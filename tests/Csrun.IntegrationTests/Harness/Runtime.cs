@@ -60,6 +60,8 @@ public sealed class RunOptions
     public TimeSpan? Timeout { get; init; }
     /// <summary>Working directory of the runtime process.</summary>
     public string? WorkingDirectory { get; init; }
+    /// <summary>Extra environment variables for the runtime process.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
     /// <summary>Shell commands run just before the runtime is exec'd, e.g. "exec 8&lt;/tmp/x;" to
     /// hand it extra open fds the way a careless caller would.</summary>
     public string? ShellPrefix { get; init; }
@@ -137,6 +139,8 @@ public sealed class Runtime
             UseShellExecute = false,
             WorkingDirectory = options.WorkingDirectory ?? "/",
         };
+        foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
+            psi.Environment[key] = value;
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("o=$1 e=$2 i=$3; shift 3; " + (options.ShellPrefix ?? "") + " exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
         psi.ArgumentList.Add("csrun-it");
