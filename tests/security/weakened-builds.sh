@@ -59,7 +59,7 @@ weaken() {
             'int exeFd = Track(fds, Sys.Open("/proc/self/exe", K.O_RDONLY));' ;;
     exec-from-disk)
         replace "$1/src/Csrun/Program.cs" \
-            'Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded(StateRoot(line));' \
+            'Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded(StateRootOf(line));' \
             '{ }' ;;
     init-cwd-by-path)
         replace "$src/Rootfs/WorkingDirectory.cs" \

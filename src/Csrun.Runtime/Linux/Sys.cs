@@ -196,6 +196,10 @@ public static unsafe class Sys
             if (Native.Lchown(p, uid, gid) < 0) throw Fail("lchown", path);
     }
 
+    /// <summary>The effective uid and gid: what the kernel checks, and what runc's rootless checks look at.</summary>
+    public static uint Euid => Native.GetEuid();
+    public static uint Egid => Native.GetEgid();
+
     public static void Chmod(string path, uint mode)
     {
         fixed (byte* p = Z(path))

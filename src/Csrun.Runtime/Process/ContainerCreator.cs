@@ -81,7 +81,7 @@ public sealed class ContainerCreator
             _store.Save(state);
             Mark("state dir made");
 
-            cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
+            cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id, options.RootlessCgroups);
             // Recorded before the mkdirs: a create killed between them leaves nothing behind that
             // `delete --force` does not know of.
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
@@ -166,7 +166,7 @@ public sealed class ContainerCreator
             state.InitStartTime = initStat?.StartTime ?? 0;
             _store.Save(state);
 
-            if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
+            if (namespaces.NewUser) IdMapWriter.Write(pid, spec.Linux!, options.RootlessEuid);
             config.HookState = HookState(state, pid, "creating");
             byte[] configData = InitConfigCodec.Encode(config);
 
@@ -199,6 +199,12 @@ public sealed class ContainerCreator
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
             WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
             cgroup.Join(pid);
+            if (cgroup.Paths.Count != state.CgroupPaths.Count)
+            {
+                // A rootless cgroup that refused the move was left out: state names only the joined.
+                state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+                _store.Save(state);
+            }
             // As runc and crun: init must not keep the affinity of whoever ran csrun, only the
             // container's cpuset (execCPUAffinity is for exec alone).
             ProcessAttributes.TryResetAffinity(pid);
@@ -341,21 +347,6 @@ public sealed class ContainerCreator
             throw new InitFailedException("container init's main thread died before it was ready, its other threads still running " +
                 "(a seccomp rule that kills threads, hit by the runtime before the container process started? check linux.seccomp)");
         }
-    }
-
-    private static void WriteIdMappings(int pid, LinuxSpec linux)
-    {
-        WriteMap($"/proc/{pid}/uid_map", linux.UidMappings);
-        WriteMap($"/proc/{pid}/gid_map", linux.GidMappings);
-    }
-
-    private static void WriteMap(string path, List<LinuxIdMapping>? mappings)
-    {
-        var sb = new StringBuilder();
-        foreach (var m in mappings ?? new())
-            sb.Append(m.ContainerId).Append(' ').Append(m.HostId).Append(' ').Append(m.Size).Append('\n');
-        try { Sys.WriteFile(path, sb.ToString()); }
-        catch (SyscallException e) { throw new SyscallException("write", $"{path} ({sb.ToString().Trim().Replace('\n', ',')})", e.Errno); }
     }
 
     private static void WriteTimeOffsets(int pid, Dictionary<string, LinuxTimeOffset> offsets)

@@ -9,7 +9,6 @@ namespace Csrun.Runtime.State;
 /// is what makes an id taken.</summary>
 public sealed class StateStore
 {
-    public const string DefaultRoot = "/run/csrun";
     public const string StateFile = "state.bin";
     /// <summary>What csrun versions before state.bin wrote: still read, never written.</summary>
     public const string JsonStateFile = "state.json";

@@ -84,7 +84,7 @@ public sealed class Runtime
     private readonly ITestOutputHelper? _log;
     private int _seq;
 
-    public Runtime(string binary, string root, string ioDir, ITestOutputHelper? log)
+    public Runtime(string binary, string? root, string ioDir, ITestOutputHelper? log)
     {
         Binary = binary;
         Root = root;
@@ -94,7 +94,11 @@ public sealed class Runtime
     }
 
     public string Binary { get; }
-    public string Root { get; }
+    /// <summary>The --root given to every command; null: none (the runtime's default root).</summary>
+    public string? Root { get; }
+
+    /// <summary>argv put before the binary, e.g. setpriv to run it as another user.</summary>
+    public IReadOnlyList<string> Prefix { get; init; } = Array.Empty<string>();
 
     /// <summary>Log every command and its result to the test output (off for long loops).</summary>
     public bool Verbose { get; set; } = true;
@@ -123,7 +127,8 @@ public sealed class Runtime
             File.WriteAllText(inPath, options.Stdin);
         }
 
-        var argv = new List<string> { Binary, "--root", Root };
+        var argv = new List<string>(Prefix) { Binary };
+        if (Root is not null) argv.AddRange(["--root", Root]);
         if (options.GlobalArgs is not null) argv.AddRange(options.GlobalArgs);
         argv.AddRange(args);
 
