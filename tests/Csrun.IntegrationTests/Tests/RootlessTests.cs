@@ -94,7 +94,12 @@ public sealed class RootlessTests(UnprivilegedUser user, ITestOutputHelper outpu
     {
         using var s = new UnprivilegedUser.Session(user, output);
         string bundle = s.NewRootlessBundle();
-        Patch(bundle, c => SetArgs(c, "sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; touch /root/written && echo wrote"));
+        Patch(bundle, c =>
+        {
+            SetArgs(c, "sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; touch /root/written && echo wrote");
+            // spec --rootless makes the root read-only, as runc's: this test writes to it.
+            c["root"]!["readonly"] = false;
+        });
         string id = s.NewId();
         RuntimeResult r = s.R.Run(["run", "--bundle", bundle, id], null).AssertSuccess("run as " + user.Name);
         var lines = MapLines(r.Stdout);
@@ -119,7 +124,7 @@ public sealed class RootlessTests(UnprivilegedUser user, ITestOutputHelper outpu
         s.R.Run(["create", "--bundle", bundle, id], null).AssertSuccess("create");
 
         string stateDir = Path.Combine(s.StateRoot, id);
-        Assert.True(File.Exists(Path.Combine(stateDir, "state.json")), $"no state in {stateDir}");
+        Assert.True(File.Exists(Path.Combine(stateDir, "state.bin")), $"no state in {stateDir}");
         // runc's XDG root: 0700 and sticky, owned by the user.
         Assert.Equal(UnixFileMode.StickyBit | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(s.StateRoot));
         Assert.Equal(user.Uid.ToString(), Host.Check("/usr/bin/stat", "-c", "%u", s.StateRoot).Trim());
