@@ -47,6 +47,8 @@ public sealed class ContainerCreator
         // Compiled before anything exists: a profile that cannot compile leaves nothing behind.
         var seccomp = SeccompPlan.For(spec.Linux?.Seccomp);
         if (seccomp is not null) Mark($"seccomp compiled ({seccomp.InstructionCount} instructions)");
+        // A host without resctrl refuses linux.intelRdt here, before anything exists.
+        var rdt = spec.Linux?.IntelRdt is { } intelRdt ? ResctrlGroup.For(intelRdt, options.Id, File.ReadAllText("/proc/self/mountinfo")) : null;
 
         _store.CreateDir(options.Id);
         var self = Procfs.ReadStat(Environment.ProcessId);
@@ -91,6 +93,11 @@ public sealed class ContainerCreator
             _store.Save(state);
             cgroup.Apply(spec.Linux?.Resources, spec.Linux?.Devices);
             Mark("cgroup made and configured");
+            if (rdt is { Owned: true })
+            {
+                state.IntelRdtPath = rdt.Path;
+                _store.Save(state);
+            }
 
             string fifo = _store.FifoOf(options.Id);
             uint oldMask = Native.Umask(0);
@@ -197,6 +204,7 @@ public sealed class ContainerCreator
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
             WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
             cgroup.Join(pid);
+            rdt?.Apply(pid);
             channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
@@ -227,6 +235,7 @@ public sealed class ContainerCreator
             // wait must not replace the error, nor skip the cleanup below.
             Sys.KillReapAndClose(pidfd);
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
+            try { ResctrlGroup.Remove(state.IntelRdtPath); } catch (IOException) { /* as above */ }
             // A failed create continues the lifecycle at "destroy" and then the poststop hooks
             // (runtime-spec lifecycle steps 12-13; runc runs them on every failed create too).
             if (spec.Hooks?.Poststop is { Count: > 0 } poststop)

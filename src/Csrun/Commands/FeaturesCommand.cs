@@ -35,7 +35,7 @@ public static class FeaturesCommand
                 // Supported by this binary (runtime-spec features.md), whatever the host runs.
                 Apparmor = new EnabledFeature { Enabled = true },
                 Selinux = new EnabledFeature { Enabled = true },
-                IntelRdt = new IntelRdtFeatures { Enabled = false },
+                IntelRdt = new IntelRdtFeatures { Enabled = true, Schemata = true, Monitoring = false },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
                 NetDevices = new EnabledFeature { Enabled = false },
             },
