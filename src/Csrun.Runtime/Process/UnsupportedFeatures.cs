@@ -27,9 +27,6 @@ public static class UnsupportedFeatures
             var options = MountOptions.Parse(mounts[i].Options, mounts[i].Type);
             if (options.IdMap || mounts[i].UidMappings is { Count: > 0 }) Refuse($"mounts[{i}]", "idmapped mounts");
             if (options.TmpCopyUp && mounts[i].Type != "tmpfs") Refuse($"mounts[{i}].options", "tmpcopyup on mounts other than tmpfs");
-            foreach (var option in mounts[i].Options ?? new())
-                if (MountOptionNames.RecursiveAttributes.Contains(option))
-                    Refuse($"mounts[{i}].options", $"recursive mount attributes (\"{option}\")");
         }
     }
 

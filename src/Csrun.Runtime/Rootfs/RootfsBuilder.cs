@@ -118,6 +118,14 @@ public sealed class RootfsBuilder
                 }
                 finally { Native.Close(fd); }
             }
+            if (options.HasRecursiveAttributes)
+            {
+                // rro, rnosuid...: on the mount just made and every mount below it (submounts
+                // of an rbind), which a remount cannot reach.
+                int top = root.Open(destination, K.O_PATH);
+                try { MountApi.SetAttributes(top, options.RecursiveSet, options.RecursiveClear, recursive: true, root.Show(destination)); }
+                finally { Native.Close(top); }
+            }
             if (options.Propagation.Count > 0)
             {
                 int top = root.Open(destination, K.O_PATH);

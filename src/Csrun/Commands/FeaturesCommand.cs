@@ -16,8 +16,8 @@ public static class FeaturesCommand
             OciVersionMin = "1.0.0",
             OciVersionMax = SpecDefaults.OciVersion,
             Hooks = new() { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" },
-            // Extensions are not applied, except tmpcopyup (on tmpfs).
-            MountOptions = MountOptionNames.All.Where(o => (o == "tmpcopyup" || !MountOptionNames.Extensions.Contains(o)) && !MountOptionNames.RecursiveAttributes.Contains(o)).ToList(),
+            // Every option csrun applies; idmap and ridmap are not done yet.
+            MountOptions = MountOptionNames.All.Where(o => o is not ("idmap" or "ridmap")).ToList(),
             Linux = new LinuxFeatures
             {
                 Namespaces = NamespacePlan.Flags.Keys.ToList(),
