@@ -21,13 +21,13 @@ public static unsafe class MountApi
 
     /// <summary>A detached copy of the mount at <paramref name="path"/> (with its submounts when
     /// <paramref name="recursive"/>), close-on-exec.</summary>
-    public static int OpenTreeClone(string path, bool recursive)
+    public static int OpenTreeClone(string path, bool recursive, string what)
     {
         uint flags = OPEN_TREE_CLONE | K.O_CLOEXEC | (recursive ? (uint)AT_RECURSIVE : 0);
         fixed (byte* p = Sys.Z(path))
         {
             long fd = Native.Syscall(SYS_open_tree, K.AT_FDCWD, (long)p, flags, 0, 0, 0);
-            if (fd < 0) throw new SyscallException("open_tree", $"{path} (OPEN_TREE_CLONE{(recursive ? "|AT_RECURSIVE" : "")})", Sys.LastErrno);
+            if (fd < 0) throw new SyscallException("open_tree", $"{path} ({what}, OPEN_TREE_CLONE{(recursive ? "|AT_RECURSIVE" : "")})", Sys.LastErrno);
             return (int)fd;
         }
     }

@@ -74,6 +74,7 @@ public sealed class ContainerCreator
         ICgroupManager? cgroup = null;
         IReadOnlyList<string> cgroupsCreated = Array.Empty<string>();
         var fds = new List<int>();
+        IdMappedMounts? idmapped = null;
         int pidfd = -1;
         int pid = 0;
         try
@@ -128,8 +129,12 @@ public sealed class ContainerCreator
             foreach (var (type, path) in namespaces.Joins)
                 joins.Add((Track(fds, OpenNamespace(type, path)), (int)NamespacePlan.Flags[type], path));
 
+            idmapped = IdMappedMounts.Prepare(spec, namespaces);
+            if (idmapped.Fds.Count > 0) Mark($"{idmapped.Fds.Count} id-mapped mount(s) prepared");
+
             var config = new InitConfig
             {
+                IdMappedMountFds = idmapped.Fds.Count > 0 ? new Dictionary<int, int>(idmapped.Fds) : null,
                 ContainerId = options.Id,
                 Bundle = bundle,
                 Rootfs = rootfs,
@@ -249,6 +254,7 @@ public sealed class ContainerCreator
         }
         finally
         {
+            idmapped?.Dispose();
             foreach (int fd in fds) Native.Close(fd);
         }
     }
@@ -333,11 +339,9 @@ public sealed class ContainerCreator
 
     private static void WriteMap(string path, List<LinuxIdMapping>? mappings)
     {
-        var sb = new StringBuilder();
-        foreach (var m in mappings ?? new())
-            sb.Append(m.ContainerId).Append(' ').Append(m.HostId).Append(' ').Append(m.Size).Append('\n');
-        try { Sys.WriteFile(path, sb.ToString()); }
-        catch (SyscallException e) { throw new SyscallException("write", $"{path} ({sb.ToString().Trim().Replace('\n', ',')})", e.Errno); }
+        string map = IdMapText.Format(mappings);
+        try { Sys.WriteFile(path, map); }
+        catch (SyscallException e) { throw new SyscallException("write", $"{path} ({map.Trim().Replace('\n', ',')})", e.Errno); }
     }
 
     private static void WriteTimeOffsets(int pid, Dictionary<string, LinuxTimeOffset> offsets)

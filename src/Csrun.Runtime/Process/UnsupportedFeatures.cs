@@ -25,7 +25,6 @@ public static class UnsupportedFeatures
         for (int i = 0; i < mounts.Count; i++)
         {
             var options = MountOptions.Parse(mounts[i].Options, mounts[i].Type);
-            if (options.IdMap || mounts[i].UidMappings is { Count: > 0 }) Refuse($"mounts[{i}]", "idmapped mounts");
             if (options.TmpCopyUp && mounts[i].Type != "tmpfs") Refuse($"mounts[{i}].options", "tmpcopyup on mounts other than tmpfs");
         }
     }

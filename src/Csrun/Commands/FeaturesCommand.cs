@@ -16,8 +16,7 @@ public static class FeaturesCommand
             OciVersionMin = "1.0.0",
             OciVersionMax = SpecDefaults.OciVersion,
             Hooks = new() { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" },
-            // Every option csrun applies; idmap and ridmap are not done yet.
-            MountOptions = MountOptionNames.All.Where(o => o is not ("idmap" or "ridmap")).ToList(),
+            MountOptions = MountOptionNames.All.ToList(),
             Linux = new LinuxFeatures
             {
                 Namespaces = NamespacePlan.Flags.Keys.ToList(),
@@ -36,7 +35,7 @@ public static class FeaturesCommand
                 Apparmor = new EnabledFeature { Enabled = true },
                 Selinux = new EnabledFeature { Enabled = true },
                 IntelRdt = new IntelRdtFeatures { Enabled = true, Schemata = true, Monitoring = false },
-                MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
+                MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = true } },
                 NetDevices = new EnabledFeature { Enabled = false },
             },
         };

@@ -97,7 +97,8 @@ public sealed class CgroupOperationTests(ITestOutputHelper output)
         Assert.Contains("tmpcopyup", mountOptions);
         Assert.Contains("rro", mountOptions);
         Assert.Contains("rnosymfollow", mountOptions);
-        Assert.DoesNotContain("idmap", mountOptions);
+        Assert.Contains("ridmap", mountOptions);
+        Assert.True(f["linux"]!["mountExtensions"]!["idmap"]!["enabled"]!.GetValue<bool>());
         Assert.True(f["linux"]!["intelRdt"]!["enabled"]!.GetValue<bool>());
     }
 }
