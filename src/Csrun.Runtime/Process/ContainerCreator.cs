@@ -49,6 +49,7 @@ public sealed class ContainerCreator
         if (seccomp is not null) Mark($"seccomp compiled ({seccomp.InstructionCount} instructions)");
         // A host without resctrl refuses linux.intelRdt here, before anything exists.
         var rdt = spec.Linux?.IntelRdt is { } intelRdt ? ResctrlGroup.For(intelRdt, options.Id, File.ReadAllText("/proc/self/mountinfo")) : null;
+        NetDeviceMover.RequirePresent(spec.Linux?.NetDevices);
 
         _store.CreateDir(options.Id);
         var self = Procfs.ReadStat(Environment.ProcessId);
@@ -177,6 +178,14 @@ public sealed class ContainerCreator
             _store.Save(state);
 
             if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
+            // A new network namespace exists with the clone child (init, which waits for "G",
+            // has not started); one given by path is joined only later, so its path is used.
+            if (spec.Linux?.NetDevices is { Count: > 0 } netDevices)
+            {
+                string netnsPath = namespaces.Joins.FirstOrDefault(j => j.Type == "network").Path ?? $"/proc/{pid}/ns/net";
+                NetDeviceMover.MoveInto(netDevices, netnsPath);
+                Mark($"{netDevices.Count} network device(s) moved");
+            }
             config.HookState = HookState(state, pid, "creating");
             byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
 

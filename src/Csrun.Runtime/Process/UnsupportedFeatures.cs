@@ -15,7 +15,6 @@ public static class UnsupportedFeatures
         var linux = spec.Linux;
         var process = spec.Process;
         if (linux?.IntelRdt is { EnableMonitoring: true }) Refuse("linux.intelRdt.enableMonitoring", "resctrl monitoring groups");
-        if (linux?.NetDevices is { Count: > 0 }) Refuse("linux.netDevices", "moving network devices");
         if (linux?.MemoryPolicy is not null) Refuse("linux.memoryPolicy", "memory policies");
         if (linux?.Personality is not null) Refuse("linux.personality", "personality");
         if (process?.Scheduler is not null) Refuse("process.scheduler", "scheduler policies");

@@ -36,7 +36,7 @@ public static class FeaturesCommand
                 Selinux = new EnabledFeature { Enabled = true },
                 IntelRdt = new IntelRdtFeatures { Enabled = true, Schemata = true, Monitoring = false },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = true } },
-                NetDevices = new EnabledFeature { Enabled = false },
+                NetDevices = new EnabledFeature { Enabled = true },
             },
         };
         Output.Out(SpecWriter.ToJson(features) + "\n");
