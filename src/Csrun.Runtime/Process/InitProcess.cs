@@ -93,6 +93,8 @@ public static unsafe class InitProcess
         // there and still set sysctls such as net.ipv4.ip_unprivileged_port_start.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? new())
             proc.WriteFile("sys/" + key.Replace('.', '/'), value, "/proc/sys/" + key.Replace('.', '/'), beneath: "sys");
+
+        if (hasMountNs) rootfs.Finish();
         // Where runc applies them: before no_new_privs and the user switch; they take effect at
         // the container process's execve.
         LsmLabels.ApplyOnExec(procFd, process.ApparmorProfile, process.SelinuxLabel);
