@@ -24,9 +24,10 @@ public static class Program
         try
         {
             // exec's children enter the container before they exec: they must run from a
-            // sealed copy of csrun, never from the host binary (CVE-2019-5736).
+            // sealed view of csrun, never from the host binary (CVE-2019-5736). The state root
+            // is the overlay's empty layer (a missing one means the memfd copy).
             if (line.Command?.Name == "exec" && !line.HasGlobal("help") && !line.Has("help"))
-                Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded();
+                Csrun.Runtime.Linux.SealedExecutable.ReexecSealedIfNeeded(StateRootOf(line));
             return Dispatch(line, log);
         }
         catch (Exception e)
@@ -35,6 +36,9 @@ public static class Program
             return 1;
         }
     }
+
+    private static string StateRootOf(CommandLine line) =>
+        line.GlobalValue("root") is { Length: > 0 } root ? Path.GetFullPath(root) : StateRoot.Default();
 
     private static int Dispatch(CommandLine line, Log log)
     {
@@ -61,11 +65,15 @@ public static class Program
         if (line.HasGlobal("systemd-cgroup"))
             throw new UsageException("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the default cgroupfs driver");
 
+        RootlessMode rootless;
+        try { rootless = RootlessMode.Detect(line.GlobalValue("rootless")); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         var inv = new Invocation
         {
             Line = line,
             Log = log,
-            Store = new StateStore(line.GlobalValue("root") is { Length: > 0 } root ? Path.GetFullPath(root) : StateStore.DefaultRoot),
+            Store = new StateStore(StateRootOf(line)),
+            Rootless = rootless,
         };
         return command.Name switch
         {

@@ -10,19 +10,51 @@ public abstract class CgroupFsManager : ICgroupManager
 {
     private readonly Dictionary<string, string> _paths;
 
+    /// <summary>Hierarchies left out because this user may not write them, with the error.</summary>
+    private readonly Dictionary<string, string> _skipped = new();
+
     protected CgroupFsManager(Dictionary<string, string> paths) => _paths = paths;
 
     public IReadOnlyDictionary<string, string> Paths => _paths;
 
+    /// <summary>runc's rootless cgroup manager (`--rootless`): device rules that cannot be set
+    /// are not an error (an unprivileged user cannot load the v2 program, nor own v1 devices).</summary>
+    protected bool Rootless { get; private set; }
+
+    /// <summary>Rootless and no linux.cgroupsPath (runc's condition): a hierarchy whose directory
+    /// cannot be made or joined for lack of permission is left out, and the container runs in
+    /// the caller's cgroup there, unless a limit needs it.</summary>
+    protected bool SkipUnwritable { get; private set; }
+
     /// <summary>Chooses the manager for this host and this container.</summary>
-    public static ICgroupManager ForContainer(string? cgroupsPath, string id)
+    public static ICgroupManager ForContainer(string? cgroupsPath, string id, bool rootless = false)
     {
         var host = CgroupHierarchies.Detect();
         var paths = new Dictionary<string, string>();
         foreach (var h in host.Hierarchies)
             paths[h.Key] = h.MountPoint + CgroupHierarchies.ContainerPath(cgroupsPath, id, h.OwnPath, host.IsUnified);
-        return host.IsUnified ? new CgroupV2Manager(paths) : new CgroupV1Manager(paths);
+        CgroupFsManager manager = host.IsUnified ? new CgroupV2Manager(paths) : new CgroupV1Manager(paths);
+        manager.Rootless = rootless;
+        manager.SkipUnwritable = rootless && string.IsNullOrEmpty(cgroupsPath);
+        return manager;
     }
+
+    /// <summary>Why the hierarchy of <paramref name="controller"/> ("" for the unified one) was
+    /// left out, or null when it was not.</summary>
+    protected string? SkippedBecause(string controller)
+    {
+        foreach (var (key, why) in _skipped)
+            if (key == controller || key.Split(',').Contains(controller)) return why;
+        return null;
+    }
+
+    private void Skip(string key, string why)
+    {
+        _paths.Remove(key);
+        _skipped[key] = why;
+    }
+
+    private static bool IsPermissionError(int errno) => errno is Errno.EACCES or Errno.EPERM or Errno.EROFS;
 
     /// <summary>Rebuilds the manager of an existing container from the paths in its state.</summary>
     public static ICgroupManager FromPaths(IReadOnlyDictionary<string, string> paths)
@@ -38,10 +70,17 @@ public abstract class CgroupFsManager : ICgroupManager
         var created = new List<string>();
         try
         {
-            foreach (var (key, dir) in _paths)
+            foreach (var (key, dir) in _paths.ToList())
             {
                 int first = created.Count;
-                MakeDirs(dir, created);
+                try { MakeDirs(dir, created); }
+                catch (CgroupException e) when (e.PermissionDenied && SkipUnwritable)
+                {
+                    RemoveDirs(created.GetRange(first, created.Count - first));
+                    created.RemoveRange(first, created.Count - first);
+                    Skip(key, e.Message);
+                    continue;
+                }
                 for (int i = first; i < created.Count; i++)
                     InitializeDir(key, created[i]);
             }
@@ -74,10 +113,10 @@ public abstract class CgroupFsManager : ICgroupManager
         while (missing.Count > 0)
         {
             string d = missing.Pop();
-            try { Directory.CreateDirectory(d); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            if (!Sys.TryMkdir(d, 0x1ed /* 0755 */, out int errno))
             {
-                throw new CgroupException($"mkdir {d}: {e.Message}");
+                if (errno == Errno.EEXIST) continue;
+                throw new CgroupException(SyscallException.Format("mkdir", d, errno)) { PermissionDenied = IsPermissionError(errno) };
             }
             created.Add(d);
         }
@@ -119,9 +158,13 @@ public abstract class CgroupFsManager : ICgroupManager
 
     public void Join(int pid)
     {
-        foreach (var dir in _paths.Values)
+        foreach (var (key, dir) in _paths.ToList())
         {
             try { Sys.WriteFile(Path.Combine(dir, "cgroup.procs"), pid.ToString()); }
+            // Moving a process needs write access to cgroup.procs of the common ancestor too: a
+            // directory a rootless user could make may still refuse it. The directory stays in
+            // the created list and goes with the container.
+            catch (SyscallException e) when (SkipUnwritable && IsPermissionError(e.Errno)) { Skip(key, $"join cgroup: {e.Message}"); }
             catch (SyscallException e) { throw new CgroupException($"join cgroup: {e.Message}"); }
         }
     }
@@ -224,6 +267,13 @@ public sealed class CgroupV1Manager : CgroupFsManager
         for (int i = 0; i < settings.Count; i++)
         {
             var setting = settings[i];
+            // runc's rootless manager: the device rules are not expected to work without root.
+            if (Rootless && setting.Controller == "devices")
+            {
+                if (TryDirOf(setting) is { } devicesDir)
+                    try { Write(devicesDir, setting); } catch (CgroupException) { }
+                continue;
+            }
             string dir = DirOf(setting);
             try { Write(dir, setting); }
             catch (CgroupException) when (setting.File == "memory.limit_in_bytes" && settings.FindIndex(s => s.File == "memory.memsw.limit_in_bytes") is int swap && swap > i)
@@ -235,15 +285,25 @@ public sealed class CgroupV1Manager : CgroupFsManager
         }
     }
 
-    private string DirOf(CgroupSetting setting)
+    private string? TryDirOf(CgroupSetting setting)
     {
         foreach (var (key, path) in Paths)
             if (key.Split(',').Contains(setting.Controller)) return path;
+        return null;
+    }
+
+    private string DirOf(CgroupSetting setting)
+    {
+        if (TryDirOf(setting) is { } dir) return dir;
+        if (SkippedBecause(setting.Controller) is { } why)
+            throw new CgroupException($"cannot set {setting.Controller} limit ({setting.File}): a rootless container could not join or create its cgroup: {why}; give the user a delegated cgroup as linux.cgroupsPath, or drop the limit");
         throw new CgroupException($"linux.resources: the {setting.Controller} cgroup controller is not mounted on this host (needed for {setting.File})");
     }
 
     public override void Freeze(bool frozen)
     {
+        if (Paths.Count == 0)
+            throw new CgroupException("cannot toggle freezer: cgroups not configured for container (a rootless container without a writable cgroup)");
         if (!Paths.TryGetValue("freezer", out var dir))
             throw new CgroupException("the freezer cgroup controller is not mounted on this host");
         string file = Path.Combine(dir, "freezer.state");
@@ -303,15 +363,22 @@ public sealed class CgroupV2Manager : CgroupFsManager
 
     public override void Apply(Csrun.Runtime.Spec.LinuxResources? resources, IEnumerable<Csrun.Runtime.Spec.LinuxDevice>? devices, bool forCreate = true)
     {
-        string dir = Paths[""];
+        var settings = ResourcePlanner.ForV2(resources);
+        if (!Paths.TryGetValue("", out var dir))
+        {
+            // Left out (rootless, not writable): fine only while nothing needs the cgroup.
+            if (settings.Count == 0) return;
+            throw new CgroupException($"a rootless container with limits needs a cgroup it may write: {SkippedBecause("")}; give the user a delegated cgroup as linux.cgroupsPath, or drop linux.resources");
+        }
         if (forCreate || resources?.Devices is not null)
         {
             // cgroup v2 has no devices files: the rules become an eBPF program on the cgroup.
             var program = DeviceFilterProgram.Compile(DeviceFilterProgram.RulesFor(resources?.Devices, devices));
             try { Bpf.AttachDeviceProgram(program, dir); }
+            // Loading a program needs CAP_BPF/CAP_SYS_ADMIN: runc's rootless manager goes on without.
+            catch (SyscallException) when (Rootless) { }
             catch (SyscallException e) { throw new CgroupException($"device rules: {e.Message}"); }
         }
-        var settings = ResourcePlanner.ForV2(resources);
         // At create every available controller is enabled down to the container (as runc does):
         // accounting starts with the first process, so stats and later updates see it all.
         if (forCreate) EnableControllers(dir, null);
@@ -380,4 +447,7 @@ public sealed class CgroupV2Manager : CgroupFsManager
 public sealed class CgroupException : Exception
 {
     public CgroupException(string message) : base(message) { }
+
+    /// <summary>The kernel said EACCES, EPERM or EROFS: the caller lacks the right, not the host the feature.</summary>
+    public bool PermissionDenied { get; init; }
 }

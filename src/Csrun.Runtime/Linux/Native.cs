@@ -149,6 +149,15 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    public static partial uint GetEgid();
+
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    public static partial uint GetUid();
+
+    [LibraryImport("libc", EntryPoint = "getgid")]
+    public static partial uint GetGid();
+
     [LibraryImport("libc", EntryPoint = "symlink", SetLastError = true)]
     public static partial int Symlink(byte* target, byte* linkpath);
 

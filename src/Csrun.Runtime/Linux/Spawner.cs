@@ -34,4 +34,37 @@ public static unsafe class Spawner
         }
         return pidfd;
     }
+
+    /// <summary>Runs a short-lived helper (newuidmap, say) to its end with stdin from /dev/null;
+    /// returns its shell-style exit status, and its stdout and stderr together (the first 4 KiB).</summary>
+    public static int RunToEnd(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, out string output)
+    {
+        int* pipe = stackalloc int[2];
+        if (Tmds.Linux.LibC.pipe2(pipe, K.O_CLOEXEC) < 0) throw Sys.Fail("pipe2", null);
+        int devNull = -1, pidfd = -1;
+        try
+        {
+            devNull = Sys.Open("/dev/null", K.O_RDONLY | K.O_CLOEXEC);
+            pidfd = Spawn(path, argv, envp, devNull, pipe[1], pipe[1], out _);
+            Native.Close(pipe[1]); pipe[1] = -1;
+            var text = new System.Text.StringBuilder();
+            byte* buf = stackalloc byte[4096];
+            while (true)
+            {
+                nint got = Native.Read(pipe[0], buf, 4096);
+                if (got < 0 && Sys.LastErrno == Errno.EINTR) continue;
+                if (got <= 0) break;
+                if (text.Length < 4096) text.Append(System.Text.Encoding.UTF8.GetString(buf, (int)got));
+            }
+            int status = Sys.WaitPidfd(pidfd);
+            output = text.ToString();
+            return status;
+        }
+        finally
+        {
+            for (int i = 0; i < 2; i++) if (pipe[i] >= 0) Native.Close(pipe[i]);
+            if (devNull >= 0) Native.Close(devNull);
+            Sys.Close(pidfd);
+        }
+    }
 }

@@ -37,6 +37,16 @@ public sealed class SyncChannel : IDisposable
         return frame;
     }
 
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for a message (or the peer's end of
+    /// stream); false when none came in time.</summary>
+    public unsafe bool WaitReadable(int timeoutMs)
+    {
+        var pfd = new Native.PollFd { Fd = Fd, Events = Native.POLLIN };
+        int n = Native.Poll(&pfd, 1, timeoutMs);
+        if (n < 0 && Sys.LastErrno != Errno.EINTR) throw Sys.Fail("poll", "sync socket");
+        return n != 0;
+    }
+
     /// <summary>Receives one message; returns false when the peer closed its end.</summary>
     public bool TryReceive(out byte type, out byte[] payload)
     {

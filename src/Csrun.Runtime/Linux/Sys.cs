@@ -196,6 +196,10 @@ public static unsafe class Sys
             if (Native.Lchown(p, uid, gid) < 0) throw Fail("lchown", path);
     }
 
+    /// <summary>The effective uid and gid: what the kernel checks, and what runc's rootless checks look at.</summary>
+    public static uint Euid => Native.GetEuid();
+    public static uint Egid => Native.GetEgid();
+
     public static void Chmod(string path, uint mode)
     {
         fixed (byte* p = Z(path))
@@ -257,6 +261,16 @@ public static unsafe class Sys
         if (Native.Syscall(Native.SYS_pidfd_send_signal, pidfd, sig, 0, 0, 0, 0) == 0) return true;
         if (LastErrno == Errno.ESRCH) return false;
         throw Fail("pidfd_send_signal", $"signal {sig}");
+    }
+
+    /// <summary>The pid (in this process's pid namespace) a pidfd refers to: the "Pid:" line
+    /// of its fdinfo; -1 once the process is reaped.</summary>
+    public static int PidOfPidfd(int pidfd)
+    {
+        foreach (string line in File.ReadLines($"/proc/self/fdinfo/{pidfd}"))
+            if (line.StartsWith("Pid:", StringComparison.Ordinal))
+                return int.Parse(line.AsSpan(4).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        throw new SyscallException("read", $"/proc/self/fdinfo/{pidfd} (no Pid: line)", Errno.EINVAL);
     }
 
     /// <summary>For failure paths: SIGKILLs the process behind a pidfd, reaps it and closes the

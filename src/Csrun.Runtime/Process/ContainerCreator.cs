@@ -68,6 +68,8 @@ public sealed class ContainerCreator
             Hooks = spec.Hooks,
             Devices = spec.Linux?.Devices,
             Process = spec.Process,
+            Personality = spec.Linux?.Personality,
+            MemoryPolicy = spec.Linux?.MemoryPolicy,
             NamespaceTypes = namespaces.Types.ToList(),
             Seccomp = seccomp,
         };
@@ -83,7 +85,7 @@ public sealed class ContainerCreator
             _store.Save(state);
             Mark("state dir made");
 
-            cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id);
+            cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id, options.RootlessCgroups);
             // Recorded before the mkdirs: a create killed between them leaves nothing behind that
             // `delete --force` does not know of.
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
@@ -115,8 +117,8 @@ public sealed class ContainerCreator
                 consoleFd = Track(fds, FdPassing.ConnectUnix(options.ConsoleSocket));
             }
 
-            int exeFd = Track(fds, SealedExecutable.Create());
-            Mark("sealed executable copied");
+            int exeFd = Track(fds, SealedExecutable.Create(_store.DirOf(options.Id)));
+            Mark($"sealed executable ready ({SealedExecutable.LastKind})");
             var (parentSock, childSock) = Sys.SocketPair();
             Track(fds, parentSock);
             Track(fds, childSock);
@@ -177,7 +179,7 @@ public sealed class ContainerCreator
             state.InitStartTime = initStat?.StartTime ?? 0;
             _store.Save(state);
 
-            if (namespaces.NewUser) WriteIdMappings(pid, spec.Linux!);
+            if (namespaces.NewUser) IdMapWriter.Write(pid, spec.Linux!, options.RootlessEuid);
             // A new network namespace exists with the clone child (init, which waits for "G",
             // has not started); one given by path is joined only later, so its path is used.
             if (spec.Linux?.NetDevices is { Count: > 0 } netDevices)
@@ -187,7 +189,7 @@ public sealed class ContainerCreator
                 Mark($"{netDevices.Count} network device(s) moved");
             }
             config.HookState = HookState(state, pid, "creating");
-            byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+            byte[] configData = InitConfigCodec.Encode(config);
 
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
@@ -210,15 +212,24 @@ public sealed class ContainerCreator
                 state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
                 _store.Save(state);
                 config.HookState!.Pid = pid;
-                configJson = JsonSerializer.SerializeToUtf8Bytes(config, InitJsonContext.Default.InitConfig);
+                configData = InitConfigCodec.Encode(config);
             }
-            channel.Send(SyncMessage.Config, configJson);
+            channel.Send(SyncMessage.Config, configData);
             // Memory stays charged to the cgroup where it was touched: moving init only now keeps
             // its runtime's start-up out of the container's memory limit. The container process
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
             WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
             cgroup.Join(pid);
             rdt?.Apply(pid);
+            if (cgroup.Paths.Count != state.CgroupPaths.Count)
+            {
+                // A rootless cgroup that refused the move was left out: state names only the joined.
+                state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+                _store.Save(state);
+            }
+            // As runc and crun: init must not keep the affinity of whoever ran csrun, only the
+            // container's cpuset (execCPUAffinity is for exec alone).
+            ProcessAttributes.TryResetAffinity(pid);
             channel.Send(SyncMessage.CgroupJoined, ReadOnlySpan<byte>.Empty);
             if (spec.Hooks is { } hooks && (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 }))
             {
@@ -320,6 +331,7 @@ public sealed class ContainerCreator
     {
         while (true)
         {
+            WaitForMessageOrDeadInit(channel, pidfd);
             if (!channel.TryReceive(out type, out byte[] payload))
             {
                 int status = Sys.WaitPidfd(pidfd);
@@ -340,17 +352,25 @@ public sealed class ContainerCreator
         }
     }
 
-    private static void WriteIdMappings(int pid, LinuxSpec linux)
+    /// <summary>
+    /// Init is a multi-threaded .NET process: when a seccomp filter of the container kills its
+    /// main thread (KILL_THREAD, what SCMP_ACT_KILL means), the other threads live on, holding
+    /// the sync socket open, and the pidfd never reports an exit. A main thread that is a
+    /// zombie while no message or end of stream comes is that case: report it, and the
+    /// failure path's SIGKILL takes the whole process.
+    /// </summary>
+    private static void WaitForMessageOrDeadInit(SyncChannel channel, int pidfd)
     {
-        WriteMap($"/proc/{pid}/uid_map", linux.UidMappings);
-        WriteMap($"/proc/{pid}/gid_map", linux.GidMappings);
-    }
-
-    private static void WriteMap(string path, List<LinuxIdMapping>? mappings)
-    {
-        string map = IdMapText.Format(mappings);
-        try { Sys.WriteFile(path, map); }
-        catch (SyscallException e) { throw new SyscallException("write", $"{path} ({map.Trim().Replace('\n', ',')})", e.Errno); }
+        int pid = -1;
+        while (!channel.WaitReadable(200))
+        {
+            if (pid < 0) pid = Sys.PidOfPidfd(pidfd);
+            if (Procfs.ReadStat(pid) is { State: not ('Z' or 'X') }) continue;
+            // A whole process exiting shows a zombie main thread just before its fds close.
+            if (channel.WaitReadable(500)) return;
+            throw new InitFailedException("container init's main thread died before it was ready, its other threads still running " +
+                "(a seccomp rule that kills threads, hit by the runtime before the container process started? check linux.seccomp)");
+        }
     }
 
     private static void WriteTimeOffsets(int pid, Dictionary<string, LinuxTimeOffset> offsets)

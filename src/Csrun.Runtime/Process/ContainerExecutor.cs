@@ -60,6 +60,8 @@ public sealed class ContainerExecutor
             string path = ExecutableLookup.Find(process.Args![0], env, root, cwd);
 
             var caps = Capabilities.FromSpec(process.Capabilities);
+            var attributes = ProcessAttributesPlan.From(process, state.Personality, state.MemoryPolicy);
+            var affinity = ExecCpuAffinityPlan.From(process.ExecCpuAffinity);
             var rlimits = new List<(int, ulong, ulong)>();
             foreach (var r in process.Rlimits ?? new())
                 rlimits.Add((Rlimits.Resources.TryGetValue(r.Type!, out int res) ? res : throw new ArgumentException($"process.rlimits: unknown rlimit type \"{r.Type}\""), r.Soft, r.Hard));
@@ -113,10 +115,11 @@ public sealed class ContainerExecutor
                 Seccomp = state.Seccomp,
                 AppArmorProfile = process.ApparmorProfile,
                 SelinuxLabel = process.SelinuxLabel,
+                Attributes = attributes.IsEmpty ? null : attributes,
+                Affinity = affinity,
             });
 
-            int middle = Clone3.Clone(0, cgroupFd, out middlePidfd);
-            if (middle == 0) child.RunInChild();
+            int middle = CloneWithInitialAffinity(child, affinity, cgroupFd, out middlePidfd);
 
             Native.Close(childSock);
             fds.Remove(childSock);
@@ -191,6 +194,28 @@ public sealed class ContainerExecutor
         {
             foreach (int fd in fds) Native.Close(fd);
         }
+    }
+
+    /// <summary>
+    /// The clone, with execCPUAffinity.initial on this (the cloning) thread for its duration: the
+    /// child inherits it before it is in the container's cgroup, and csrun gets its own back.
+    /// </summary>
+    private static int CloneWithInitialAffinity(ExecChild child, ExecCpuAffinityPlan affinity, int cgroupFd, out int pidfd)
+    {
+        ulong[]? own = null;
+        if (affinity.Initial is { } initial)
+        {
+            own = ProcessAttributes.GetAffinity(ExecCpuAffinityPlan.InitialField);
+            ProcessAttributes.SetAffinity(0, initial, ExecCpuAffinityPlan.InitialField);
+        }
+        try
+        {
+            int pid = Clone3.Clone(0, cgroupFd, out pidfd);
+            if (pid == 0) child.RunInChild();
+            return pid;
+        }
+        // A failed restore only leaves csrun itself on fewer CPUs: nothing to report.
+        finally { if (own is not null) ProcessAttributes.TrySetAffinity(0, own); }
     }
 
     /// <summary>A pty from the container's own devpts (through /proc/PID/root), its master sent

@@ -119,7 +119,17 @@ public sealed class ContainerOperations
         var state = _store.Load(id);
         if (_store.StatusOf(state) is ContainerStatus.Stopped && state.CgroupPaths.Count == 0)
             return new List<int>();
-        return CgroupFsManager.FromPaths(state.CgroupPaths).Pids();
+        return ContainerPids(state);
+    }
+
+    /// <summary>The container's processes: its cgroup's. A rootless container may have no
+    /// cgroup (none was writable): then the processes of its pid namespace, or without one,
+    /// init and its descendants (runc fails here: "lstat : no such file or directory").</summary>
+    private static List<int> ContainerPids(ContainerState state)
+    {
+        if (state.CgroupPaths.Count > 0) return CgroupFsManager.FromPaths(state.CgroupPaths).Pids();
+        if (state.InitPid <= 0 || !Procfs.IsAlive(state.InitPid, state.InitStartTime)) return new List<int>();
+        return state.OwnPidNamespace ? Procfs.InPidNamespaceOf(state.InitPid) : Procfs.WithDescendants(state.InitPid);
     }
 
     public void Update(string id, Csrun.Runtime.Spec.LinuxResources resources)
@@ -128,6 +138,8 @@ public sealed class ContainerOperations
         var state = _store.Load(id);
         if (_store.StatusOf(state) is ContainerStatus.Stopped)
             throw new InvalidOperationException("container not running");
+        if (state.CgroupPaths.Count == 0)
+            throw new InvalidOperationException("cannot update resources: the container has no cgroup (rootless, and no cgroup was writable: give it a delegated cgroup as linux.cgroupsPath)");
         CgroupFsManager.FromPaths(state.CgroupPaths).Apply(resources, state.Devices, forCreate: false);
     }
 
@@ -141,7 +153,7 @@ public sealed class ContainerOperations
         if (all)
         {
             var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
-            var pids = cgroup.Pids();
+            var pids = ContainerPids(state);
             if (pids.Count == 0 && status == ContainerStatus.Stopped) throw new InvalidOperationException("container not running");
             // cgroup.kill (v2, Linux 5.14+) kills every process at once, forks in flight included.
             if (signal == K.SIGKILL && cgroup.TryKillAll()) return;
@@ -194,6 +206,11 @@ public sealed class ContainerOperations
     /// cgroup and its state directory.</summary>
     public void Destroy(ContainerState state)
     {
+        // Without a cgroup (rootless) and without its own pid namespace, init's death does not
+        // take the rest with it: kill them first.
+        if (state.CgroupPaths.Count == 0 && !state.OwnPidNamespace)
+            foreach (int pid in ContainerPids(state))
+                if (pid != state.InitPid) Native.Kill(pid, K.SIGKILL);
         if (state.InitPid > 0 && Procfs.IsAlive(state.InitPid, state.InitStartTime))
         {
             int pidfd = -1;

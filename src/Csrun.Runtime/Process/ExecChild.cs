@@ -9,8 +9,9 @@ namespace Csrun.Runtime.Process;
 /// nothing (shared/notes/aot.md). The middle child turns non-dumpable (its /proc/PID/exe is the
 /// host binary: nothing in the container may open it, CVE-2019-5736), waits for the parent's go,
 /// sets the AppArmor/SELinux exec labels through the host's /proc, joins every namespace of the container's init at once through its pidfd, and forks: the
-/// grandchild is born in the container's pid namespace. It takes the process's user, groups,
-/// capabilities, rlimits, umask, no_new_privs, terminal and cwd, closes the fds it must not
+/// grandchild is born in the container's pid namespace. It takes the process's scheduler, I/O
+/// priority, the container's personality and memory policy, user, groups, capabilities,
+/// rlimits, umask, no_new_privs, terminal, cwd and final CPU affinity, closes the fds it must not
 /// leak, and execs. A failure is one frame (step, errno) on the sync socket; a successful exec
 /// closes the socket (close-on-exec), which is how the parent knows.
 /// </summary>
@@ -19,7 +20,8 @@ public sealed unsafe class ExecChild : IDisposable
     public const int StepSync = 1, StepDumpable = 2, StepSetns = 3, StepFork = 4, StepSetsid = 5, StepTty = 6,
         StepDup = 7, StepBounding = 8, StepKeepCaps = 9, StepSetgroups = 10, StepSetresgid = 11, StepSetresuid = 12,
         StepCapset = 13, StepAmbient = 14, StepRlimit = 15, StepNoNewPrivs = 16, StepChdir = 17, StepCloseRange = 18,
-        StepExec = 19, StepSeccomp = 20, StepSeccompSend = 21, StepCwdOutside = 22;
+        StepExec = 19, StepSeccomp = 20, StepSeccompSend = 21, StepCwdOutside = 22, StepScheduler = 23,
+        StepIOPriority = 24, StepPersonality = 25, StepMemoryPolicy = 26, StepAffinity = 27;
     public const int StepAppArmorOpen = 30, StepAppArmorWrite = 31, StepSelinuxOpen = 32, StepSelinuxWrite = 33;
 
     private const long SYS_chdir = 80, SYS_umask = 95, SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119,
@@ -56,6 +58,15 @@ public sealed unsafe class ExecChild : IDisposable
         public byte* RootPath;         // "/"
         public byte* CwdHow;           // struct open_how for the working directory
         public byte* CwdBuf;           // getcwd's answer (CwdBufSize bytes)
+        public SchedAttr* Scheduler;   // null: leave the policy alone
+        public int HasIOPriority, IOPriority, HasPersonality;
+        public uint Personality;
+        public int HasMemoryPolicy, MemoryPolicyMode;
+        public ulong* MemoryPolicyNodes;  // null: no mask
+        public long MemoryPolicyMaxNode;
+        public ulong* AffinityMask;       // set right before execve; null: no change
+        public int AffinityBytes;
+        public int AffinityIsReset;       // best effort, as in runc: a failed reset is not an error
     }
 
     private const int CwdBufSize = 4096;
@@ -91,6 +102,10 @@ public sealed unsafe class ExecChild : IDisposable
         /// <summary>Labels for the execve (see <see cref="Security.LsmLabels"/>); null or "": none.</summary>
         public string? AppArmorProfile { get; init; }
         public string? SelinuxLabel { get; init; }
+        /// <summary>Scheduler, I/O priority, personality and memory policy; null: none.</summary>
+        public ProcessAttributesPlan? Attributes { get; init; }
+        /// <summary>The CPU affinity set right before execve (see <see cref="ExecCpuAffinityPlan"/>).</summary>
+        public ExecCpuAffinityPlan? Affinity { get; init; }
     }
 
     public ExecChild(Settings s)
@@ -165,6 +180,53 @@ public sealed unsafe class ExecChild : IDisposable
             p->SelinuxLen = System.Text.Encoding.UTF8.GetByteCount(label);
         }
         if (s.Seccomp is { } seccomp) PrepareSeccomp(p, seccomp, s.NoNewPrivs);
+        if (s.Attributes is { } attributes) PrepareAttributes(p, attributes);
+        if (s.Affinity?.BeforeExec is { } affinity)
+        {
+            p->AffinityMask = CopyWords(affinity);
+            p->AffinityBytes = affinity.Length * sizeof(ulong);
+            p->AffinityIsReset = s.Affinity.ResetsBeforeExec ? 1 : 0;
+        }
+    }
+
+    private void PrepareAttributes(Plan* p, ProcessAttributesPlan a)
+    {
+        if (a.Scheduler is { } attr)
+        {
+            p->Scheduler = (SchedAttr*)Alloc(sizeof(SchedAttr));
+            *p->Scheduler = attr;
+            p->Scheduler->Size = SchedAttr.SizeVer1;
+        }
+        p->HasIOPriority = a.IOPriority.HasValue ? 1 : 0;
+        p->IOPriority = a.IOPriority ?? 0;
+        p->HasPersonality = a.Personality.HasValue ? 1 : 0;
+        p->Personality = a.Personality ?? 0;
+        p->HasMemoryPolicy = a.MemoryPolicyMode.HasValue ? 1 : 0;
+        p->MemoryPolicyMode = a.MemoryPolicyMode ?? 0;
+        if (a.MemoryPolicyNodes is { Length: > 0 } nodes)
+        {
+            p->MemoryPolicyNodes = CopyWords(nodes);
+            p->MemoryPolicyMaxNode = ProcessAttributes.MaxNode(nodes.Length);
+        }
+    }
+
+    private ulong* CopyWords(ulong[] words)
+    {
+        var copy = (ulong*)Alloc(words.Length * sizeof(ulong));
+        words.CopyTo(new Span<ulong>(copy, words.Length));
+        return copy;
+    }
+
+    /// <summary>runc's setns init order: after the terminal, before capabilities and the user
+    /// change (a real-time policy or the RT I/O class needs root).</summary>
+    private static void ApplyAttributes(Plan* p)
+    {
+        if (p->Scheduler != null && Sys3(ProcessAttributes.SYS_sched_setattr, 0, (long)p->Scheduler, 0) < 0) Fail(p, StepScheduler);
+        if (p->HasIOPriority != 0 && Sys3(ProcessAttributes.SYS_ioprio_set, ProcessAttributes.IOPRIO_WHO_PROCESS, 0, p->IOPriority) < 0)
+            Fail(p, StepIOPriority);
+        if (p->HasPersonality != 0 && Sys3(ProcessAttributes.SYS_personality, p->Personality) == -1) Fail(p, StepPersonality);
+        if (p->HasMemoryPolicy != 0 && Sys3(ProcessAttributes.SYS_set_mempolicy, p->MemoryPolicyMode, (long)p->MemoryPolicyNodes, p->MemoryPolicyMaxNode) < 0)
+            Fail(p, StepMemoryPolicy);
     }
 
     private void PrepareSeccomp(Plan* p, Seccomp.SeccompPlan seccomp, bool noNewPrivs)
@@ -251,6 +313,7 @@ public sealed unsafe class ExecChild : IDisposable
             if (p->TtyFd > 2) Sys3(SYS_close, p->TtyFd);
         }
 
+        ApplyAttributes(p);
         if (p->HasCaps != 0)
         {
             for (int cap = 0; cap <= p->LastCap; cap++)
@@ -288,6 +351,10 @@ public sealed unsafe class ExecChild : IDisposable
             do n = RawNative.Read(p->SyncFd, &go, 1); while (n < 0 && RawNative.Errno == Errno.EINTR);
             if (n != 1) RawNative.Exit(1);
         }
+        // In the container's cgroup by now (born there, or joined above): the final affinity.
+        if (p->AffinityMask != null && Sys3(ProcessAttributes.SYS_sched_setaffinity, 0, p->AffinityBytes, (long)p->AffinityMask) < 0
+            && p->AffinityIsReset == 0)
+            Fail(p, StepAffinity);
         Sys3(SYS_execve, (long)p->Path, (long)p->Argv, (long)p->Envp);
         Fail(p, StepExec);
     }
@@ -367,6 +434,12 @@ public sealed unsafe class ExecChild : IDisposable
             StepChdir => $"chdir {cwd}",
             StepCwdOutside => $"chdir {cwd}: the working directory is outside the container's root",
             StepCloseRange => "close_range",
+            StepScheduler when errno == Errno.EPERM => $"sched_setattr {ProcessAttributesPlan.SchedulerField} {ProcessAttributesPlan.RealtimeHint}",
+            StepScheduler => $"sched_setattr {ProcessAttributesPlan.SchedulerField}",
+            StepIOPriority => $"ioprio_set {ProcessAttributesPlan.IOPriorityField}",
+            StepPersonality => $"personality {ProcessAttributesPlan.PersonalityField}",
+            StepMemoryPolicy => $"set_mempolicy {ProcessAttributesPlan.MemoryPolicyField}",
+            StepAffinity => $"sched_setaffinity {ExecCpuAffinityPlan.FinalField}",
             StepExec => $"exec {path}",
             StepSeccomp => "seccomp(SECCOMP_SET_MODE_FILTER) (linux.seccomp)",
             StepSeccompSend => "sendmsg (seccomp listener fd to csrun)",

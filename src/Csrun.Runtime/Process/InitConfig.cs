@@ -4,7 +4,8 @@ using Csrun.Runtime.Spec;
 namespace Csrun.Runtime.Process;
 
 /// <summary>Everything init needs, sent by the parent as the first message on the sync socket
-/// (the spec is already validated: init never re-reads the bundle).</summary>
+/// (the spec is already validated: init never re-reads the bundle), in the binary form of
+/// <see cref="InitConfigCodec"/>: a property added here must be added there too.</summary>
 public sealed class InitConfig
 {
     [JsonPropertyName("id")] public string ContainerId { get; set; } = "";
@@ -30,10 +31,6 @@ public sealed class InitConfig
     /// <summary>The state hooks get on stdin (host pid included), status filled in per phase.</summary>
     [JsonPropertyName("hookState")] public Csrun.Runtime.State.SpecState? HookState { get; set; }
 }
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(InitConfig))]
-public partial class InitJsonContext : JsonSerializerContext { }
 
 /// <summary>Message types on the sync socket.</summary>
 public static class SyncMessage

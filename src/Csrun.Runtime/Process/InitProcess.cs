@@ -30,7 +30,7 @@ public static unsafe class InitProcess
         {
             if (!channel.TryReceive(out byte type, out byte[] payload) || type != SyncMessage.Config)
                 return 1;
-            var config = JsonSerializer.Deserialize(payload, InitJsonContext.Default.InitConfig)!;
+            var config = InitConfigCodec.Decode(payload);
             Sys.SetCloexec(sock, true);
             EnterCgroup(config, channel);
             RunContainer(config, channel);
@@ -102,7 +102,18 @@ public static unsafe class InitProcess
         foreach (var rlimit in process.Rlimits ?? new())
             Rlimits.Set(rlimit.Type!, rlimit.Soft, rlimit.Hard);
         if (process.OomScoreAdj is int oom)
-            proc.WriteFile("self/oom_score_adj", oom.ToString(), "/proc/self/oom_score_adj");
+        {
+            try { proc.WriteFile("self/oom_score_adj", oom.ToString(), "/proc/self/oom_score_adj"); }
+            catch (SyscallException e) when (e.Errno is Errno.EACCES or Errno.EPERM)
+            {
+                // The kernel lets only CAP_SYS_RESOURCE (in the host's user namespace) go below
+                // the value csrun was started with: a rootless container never can.
+                throw new SyscallException(e.Syscall, $"{e.Path} (process.oomScoreAdj {oom} is below the caller's own; lowering it needs CAP_SYS_RESOURCE on the host)", e.Errno);
+            }
+        }
+        // While init is still root (runc's order): real-time policies and the RT I/O class need
+        // privileges the container process may not keep. execve keeps all four.
+        ProcessAttributesPlan.From(process, spec.Linux?.Personality, spec.Linux?.MemoryPolicy).ApplyToCallingThread();
 
         var env = PasswdFile.EnvironmentWithHome(process.Env, process.User?.Uid ?? 0, "/etc/passwd");
         var caps = Capabilities.FromSpec(process.Capabilities);
@@ -190,11 +201,22 @@ public static unsafe class InitProcess
             // setgroups is refused in a user namespace whose setgroups file says deny: only an
             // error when groups were asked for.
             if (Native.SetGroups(groups.Count, g) < 0 && (groups.Count > 0 || Sys.LastErrno != Errno.EPERM))
-                throw Sys.Fail("setgroups", string.Join(',', groups));
+            {
+                int errno = Sys.LastErrno;
+                if (errno == Errno.EPERM && SetgroupsDenied())
+                    throw new SyscallException("setgroups", $"{string.Join(',', groups)} (process.user.additionalGids: /proc/self/setgroups is \"deny\", as the kernel requires when a rootless container maps only its caller's gid; map a range from /etc/subgid to have groups)", errno);
+                throw new SyscallException("setgroups", string.Join(',', groups), errno);
+            }
         }
         if (Native.SetResGid(user.Gid, user.Gid, user.Gid) < 0) throw Sys.Fail("setresgid", user.Gid.ToString());
         if (Native.SetResUid(user.Uid, user.Uid, user.Uid) < 0) throw Sys.Fail("setresuid", user.Uid.ToString());
         if (keepCaps) Sys.Prctl(K.PR_SET_KEEPCAPS, 0, "PR_SET_KEEPCAPS");
+    }
+
+    private static bool SetgroupsDenied()
+    {
+        try { return File.ReadAllText("/proc/self/setgroups").Trim() == "deny"; }
+        catch (IOException) { return false; }
     }
 
     /// <summary>Blocks until `start` opens exec.fifo; returns the fifo open for writing.</summary>

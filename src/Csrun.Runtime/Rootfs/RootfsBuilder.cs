@@ -81,6 +81,11 @@ public sealed class RootfsBuilder
             {
                 throw new InvalidOperationException($"process.cwd {cwd}: {e.Message} (magic links such as /proc/self/fd/N are refused)");
             }
+            catch (SyscallException e) when (e.Errno == Errno.ENOTDIR)
+            {
+                // runc's wording, with the path the config gave rather than the host's view of it
+                throw new SyscallException("mkdir", cwd, e.Errno);
+            }
             Native.Close(fd);
         }
     }

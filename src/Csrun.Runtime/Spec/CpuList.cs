@@ -51,6 +51,17 @@ public static class CpuList
         return true;
     }
 
+    /// <summary>The ids as the kernel's bit mask (cpu_set_t, nodemask_t): bit N of word N/64.
+    /// At least one word, so an empty list is a valid, all-clear mask.</summary>
+    public static ulong[] ToMask(IReadOnlyList<int> ids)
+    {
+        int highest = ids.Count == 0 ? 0 : ids.Max();
+        var mask = new ulong[highest / 64 + 1];
+        foreach (int id in ids)
+            mask[id / 64] |= 1UL << (id % 64);
+        return mask;
+    }
+
     private static bool TryParseId(string s, out int id)
     {
         id = 0;

@@ -5,15 +5,6 @@ public static partial class SpecValidator
     /// <summary>IFNAMSIZ including the terminating NUL: names have at most 15 bytes.</summary>
     private const int InterfaceNameSize = 16;
 
-    private static readonly string[] MemoryPolicyModes =
-    [
-        "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-        "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",
-    ];
-
-    private static readonly string[] MemoryPolicyFlags =
-        ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"];
-
     // Sysctls the IPC namespace isolates (besides fs.mqueue.*), as listed by runc.
     private static readonly string[] IpcSysctls =
     [
@@ -40,7 +31,7 @@ public static partial class SpecValidator
         CheckContainerPaths(ctx, linux.ReadonlyPaths, "linux.readonlyPaths");
         CheckIntelRdt(linux.IntelRdt);
         CheckMemoryPolicy(linux.MemoryPolicy);
-        CheckPersonality(linux.Personality);
+        CheckPersonality(linux.Personality, ctx.Warnings);
     }
 
     private static void CheckDevices(List<LinuxDevice>? devices)
@@ -208,15 +199,15 @@ public static partial class SpecValidator
         string modePath = SpecPath.Field(path, "mode");
         if (string.IsNullOrEmpty(policy.Mode))
             throw Missing(modePath);
-        if (Array.IndexOf(MemoryPolicyModes, policy.Mode) < 0)
-            throw Fail(modePath, $"unknown mode {SpecPath.Quote(policy.Mode)}, expected one of {string.Join(", ", MemoryPolicyModes)}");
+        if (!MemoryPolicyNames.Modes.ContainsKey(policy.Mode))
+            throw Fail(modePath, $"unknown mode {SpecPath.Quote(policy.Mode)}, expected one of {string.Join(", ", MemoryPolicyNames.Modes.Keys)}");
 
         bool isStatic = false, isRelative = false;
         if (policy.Flags is { } flags)
         {
             for (int i = 0; i < flags.Count; i++)
             {
-                if (flags[i] is null || Array.IndexOf(MemoryPolicyFlags, flags[i]) < 0)
+                if (flags[i] is null || !MemoryPolicyNames.Flags.ContainsKey(flags[i]))
                     throw Fail(SpecPath.Index(SpecPath.Field(path, "flags"), i), $"unknown flag {SpecPath.Quote(flags[i])}");
                 isStatic |= flags[i] == "MPOL_F_STATIC_NODES";
                 isRelative |= flags[i] == "MPOL_F_RELATIVE_NODES";
@@ -228,23 +219,23 @@ public static partial class SpecValidator
         string nodesPath = SpecPath.Field(path, "nodes");
         if (!CpuList.TryParse(policy.Nodes, out List<int> nodes, out string? error))
             throw Fail(nodesPath, error!);
-        switch (policy.Mode)
-        {
-            case "MPOL_DEFAULT" or "MPOL_LOCAL" when nodes.Count != 0:
-                throw Fail(nodesPath, $"must be empty for {policy.Mode}");
-            case "MPOL_BIND" or "MPOL_INTERLEAVE" or "MPOL_WEIGHTED_INTERLEAVE" or "MPOL_PREFERRED_MANY" when nodes.Count == 0:
-                throw Fail(nodesPath, $"{policy.Mode} needs at least one node");
-        }
+        if (MemoryPolicyNames.ForbidsNodes(policy.Mode) && nodes.Count != 0)
+            throw Fail(nodesPath, $"must be empty for {policy.Mode}");
+        if (MemoryPolicyNames.NeedsNodes(policy.Mode) && nodes.Count == 0)
+            throw Fail(nodesPath, $"{policy.Mode} needs at least one node");
     }
 
-    private static void CheckPersonality(LinuxPersonality? personality)
+    private static void CheckPersonality(LinuxPersonality? personality, List<string> warnings)
     {
         if (personality is null)
             return;
         string domainPath = "linux.personality.domain";
         if (string.IsNullOrEmpty(personality.Domain))
             throw Missing(domainPath);
-        if (personality.Domain is not ("LINUX" or "LINUX32"))
+        if (!PersonalityNames.Domains.ContainsKey(personality.Domain))
             throw Fail(domainPath, $"unknown domain {SpecPath.Quote(personality.Domain)}, expected \"LINUX\" or \"LINUX32\"");
+        // The spec defines no flags yet: runc warns and goes on, so does csrun.
+        if (personality.Flags is { Count: > 0 } flags)
+            warnings.Add($"linux.personality.flags: ignoring unsupported personality flags {string.Join(", ", flags.Select(SpecPath.Quote))}: the spec defines none yet");
     }
 }

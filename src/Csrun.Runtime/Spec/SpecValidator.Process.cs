@@ -2,18 +2,6 @@ namespace Csrun.Runtime.Spec;
 
 public static partial class SpecValidator
 {
-    private static readonly string[] SchedulerPolicies =
-        ["SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE"];
-
-    private static readonly string[] SchedulerFlags =
-    [
-        "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN",
-        "SCHED_FLAG_KEEP_POLICY", "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
-        "SCHED_FLAG_UTIL_CLAMP_MAX",
-    ];
-
-    private static readonly string[] IOPriorityClasses = ["IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"];
-
     private static void CheckProcess(SpecProcess process, string path, List<string> warnings)
     {
         if (process.User is null)
@@ -135,21 +123,34 @@ public static partial class SpecValidator
         string policyPath = SpecPath.Field(path, "policy");
         if (string.IsNullOrEmpty(scheduler.Policy))
             throw Missing(policyPath);
-        if (Array.IndexOf(SchedulerPolicies, scheduler.Policy) < 0)
-            throw Fail(policyPath, $"unknown policy {SpecPath.Quote(scheduler.Policy)}, expected one of {string.Join(", ", SchedulerPolicies)}");
+        if (!SchedulerNames.Policies.ContainsKey(scheduler.Policy))
+            throw Fail(policyPath, $"unknown policy {SpecPath.Quote(scheduler.Policy)}, expected one of {string.Join(", ", SchedulerNames.Policies.Keys)}");
 
         if (scheduler.Flags is { } flags)
             for (int i = 0; i < flags.Count; i++)
-                if (flags[i] is null || Array.IndexOf(SchedulerFlags, flags[i]) < 0)
+                if (flags[i] is null || !SchedulerNames.Flags.ContainsKey(flags[i]))
                     throw Fail(SpecPath.Index(SpecPath.Field(path, "flags"), i), $"unknown scheduler flag {SpecPath.Quote(flags[i])}");
 
         bool isOtherOrBatch = scheduler.Policy is "SCHED_OTHER" or "SCHED_BATCH";
         if (isOtherOrBatch && (scheduler.Nice < -20 || scheduler.Nice > 19))
             throw Fail(SpecPath.Field(path, "nice"), $"must be between -20 and 19 for {scheduler.Policy}, got {scheduler.Nice}");
-        if (scheduler.Priority != 0 && scheduler.Policy is not ("SCHED_FIFO" or "SCHED_RR"))
+        if (scheduler.Priority != 0 && !SchedulerNames.IsRealtime(scheduler.Policy))
             throw Fail(SpecPath.Field(path, "priority"), $"can only be set for SCHED_FIFO or SCHED_RR, not {scheduler.Policy}");
         if (scheduler.Policy != "SCHED_DEADLINE" && (scheduler.Runtime != 0 || scheduler.Deadline != 0 || scheduler.Period != 0))
             throw Fail(path, $"runtime, deadline and period can only be set for SCHED_DEADLINE, not {scheduler.Policy}");
+        // Beyond runc: the kernel refuses these with a bare EINVAL (sched(7)); saying which
+        // field is wrong before anything is created is kinder.
+        if (SchedulerNames.IsRealtime(scheduler.Policy) && (scheduler.Priority < 1 || scheduler.Priority > 99))
+            throw Fail(SpecPath.Field(path, "priority"), $"must be between 1 and 99 for {scheduler.Policy}, got {scheduler.Priority}");
+        if (scheduler.Policy == "SCHED_DEADLINE")
+        {
+            if (scheduler.Deadline == 0)
+                throw Fail(SpecPath.Field(path, "deadline"), "SCHED_DEADLINE needs a deadline greater than 0");
+            if (scheduler.Runtime > scheduler.Deadline)
+                throw Fail(SpecPath.Field(path, "runtime"), $"must not exceed deadline ({scheduler.Runtime} > {scheduler.Deadline})");
+            if (scheduler.Period != 0 && scheduler.Deadline > scheduler.Period)
+                throw Fail(SpecPath.Field(path, "deadline"), $"must not exceed period ({scheduler.Deadline} > {scheduler.Period})");
+        }
     }
 
     private static void CheckIOPriority(LinuxIOPriority? ioPriority, string path)
@@ -159,10 +160,10 @@ public static partial class SpecValidator
         string classPath = SpecPath.Field(path, "class");
         if (string.IsNullOrEmpty(ioPriority.Class))
             throw Missing(classPath);
-        if (Array.IndexOf(IOPriorityClasses, ioPriority.Class) < 0)
-            throw Fail(classPath, $"unknown class {SpecPath.Quote(ioPriority.Class)}, expected one of {string.Join(", ", IOPriorityClasses)}");
-        if (ioPriority.Priority < 0 || ioPriority.Priority > 7)
-            throw Fail(SpecPath.Field(path, "priority"), $"must be between 0 and 7, got {ioPriority.Priority}");
+        if (!IOPriorityNames.Classes.ContainsKey(ioPriority.Class))
+            throw Fail(classPath, $"unknown class {SpecPath.Quote(ioPriority.Class)}, expected one of {string.Join(", ", IOPriorityNames.Classes.Keys)}");
+        if (ioPriority.Priority < 0 || ioPriority.Priority > IOPriorityNames.MaxLevel)
+            throw Fail(SpecPath.Field(path, "priority"), $"must be between 0 and {IOPriorityNames.MaxLevel}, got {ioPriority.Priority}");
     }
 
     private static void CheckCpuAffinity(LinuxCpuAffinity? affinity, string path)

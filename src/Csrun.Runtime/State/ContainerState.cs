@@ -45,6 +45,14 @@ public sealed class ContainerState
     /// <summary>The container's process: `exec` starts from it (env, user, capabilities...).</summary>
     [JsonPropertyName("process")] public SpecProcess? Process { get; set; }
 
+    /// <summary>linux.personality and linux.memoryPolicy: `exec` gives its process the same
+    /// (runc's setns init applies the container's).</summary>
+    [JsonPropertyName("personality"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LinuxPersonality? Personality { get; set; }
+
+    [JsonPropertyName("memoryPolicy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LinuxMemoryPolicy? MemoryPolicy { get; set; }
+
     /// <summary>The container's compiled seccomp filter: `exec` loads the same one.</summary>
     [JsonPropertyName("seccomp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Csrun.Runtime.Seccomp.SeccompPlan? Seccomp { get; set; }

@@ -4,12 +4,14 @@ using Csrun.Runtime.Linux;
 
 namespace Csrun.Runtime.State;
 
-/// <summary>The state directory: ROOT/ID holds state.json and, while the container waits to be
-/// started, exec.fifo. A directory per container; its creation is what makes an id taken.</summary>
+/// <summary>The state directory: ROOT/ID holds state.bin (<see cref="ContainerStateCodec"/>) and,
+/// while the container waits to be started, exec.fifo. A directory per container; its creation
+/// is what makes an id taken.</summary>
 public sealed class StateStore
 {
-    public const string DefaultRoot = "/run/csrun";
-    public const string StateFile = "state.json";
+    public const string StateFile = "state.bin";
+    /// <summary>What csrun versions before state.bin wrote: still read, never written.</summary>
+    public const string JsonStateFile = "state.json";
     public const string FifoName = "exec.fifo";
 
     public string Root { get; }
@@ -31,13 +33,30 @@ public sealed class StateStore
         }
     }
 
-    public bool Exists(string id) => File.Exists(Path.Combine(DirOf(id), StateFile)) || Directory.Exists(DirOf(id));
+    public bool Exists(string id) => Directory.Exists(DirOf(id));
 
     /// <summary>Loads the state; throws <see cref="ContainerNotFoundException"/> when there is none.</summary>
     public ContainerState Load(string id)
     {
+        string path = Path.Combine(DirOf(id), StateFile);
+        byte[] data;
+        try { data = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return LoadJson(id);
+        }
+        try { return ContainerStateCodec.Decode(data); }
+        catch (InvalidDataException e)
+        {
+            throw new IOException($"{path}: corrupt state: {e.Message}");
+        }
+    }
+
+    /// <summary>A container created by a csrun that wrote state.json.</summary>
+    private ContainerState LoadJson(string id)
+    {
         byte[] json;
-        try { json = File.ReadAllBytes(Path.Combine(DirOf(id), StateFile)); }
+        try { json = File.ReadAllBytes(Path.Combine(DirOf(id), JsonStateFile)); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ContainerNotFoundException(id);
@@ -49,17 +68,17 @@ public sealed class StateStore
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)
         {
-            throw new IOException($"{Path.Combine(DirOf(id), StateFile)}: corrupt state: {e.Message}");
+            throw new IOException($"{Path.Combine(DirOf(id), JsonStateFile)}: corrupt state: {e.Message}");
         }
     }
 
-    /// <summary>Writes state.json through a temp file and rename, so a reader sees the old or the
+    /// <summary>Writes state.bin through a temp file and rename, so a reader sees the old or the
     /// new state, never half of one.</summary>
     public void Save(ContainerState state)
     {
         string dir = DirOf(state.Id);
         string tmp = Path.Combine(dir, $".{StateFile}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState));
+        File.WriteAllBytes(tmp, ContainerStateCodec.Encode(state));
         File.Move(tmp, Path.Combine(dir, StateFile), overwrite: true);
     }
 

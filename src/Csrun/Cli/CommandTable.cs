@@ -13,7 +13,7 @@ public static class CommandTable
 
     public static readonly FlagSpec[] GlobalFlags =
     {
-        new("root", true, "root directory for storage of container state (default: /run/csrun)"),
+        new("root", true, "root directory for storage of container state (default: /run/csrun, or $XDG_RUNTIME_DIR/csrun for a user other than root)"),
         new("log", true, "set the log file to write csrun logs to (default is stderr)"),
         new("log-format", true, "set the log format ('text' (default), or 'json')"),
         new("debug", false, "enable debug logging"),

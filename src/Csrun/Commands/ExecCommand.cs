@@ -25,6 +25,7 @@ public static class ExecCommand
 
         var state = inv.Store.Load(id);
         var process = BuildProcess(line, state);
+        InheritContainerSettings(process, state);
         foreach (var warning in SpecValidator.ValidateProcess(process)) inv.Log.Warn(warning);
         ApplyLabels(line, process, state);
 
@@ -78,6 +79,15 @@ public static class ExecCommand
         else if (process.SelinuxLabel is not { Length: > 0 })
             (process.SelinuxLabel, labelFrom) = (state.Process?.SelinuxLabel, "the container's process.selinuxLabel");
         LsmLabels.Require(process.ApparmorProfile, profileFrom, process.SelinuxLabel, labelFrom);
+    }
+
+    /// <summary>As runc's exec: a scheduler, I/O priority or exec CPU affinity the process does not
+    /// set (--process file or command line) is the container's.</summary>
+    private static void InheritContainerSettings(SpecProcess process, ContainerState state)
+    {
+        process.Scheduler ??= state.Process?.Scheduler;
+        process.IOPriority ??= state.Process?.IOPriority;
+        process.ExecCpuAffinity ??= state.Process?.ExecCpuAffinity;
     }
 
     private static SpecProcess BuildProcess(CommandLine line, ContainerState state)

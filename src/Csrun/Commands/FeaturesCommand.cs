@@ -37,6 +37,7 @@ public static class FeaturesCommand
                 IntelRdt = new IntelRdtFeatures { Enabled = true, Schemata = true, Monitoring = false },
                 MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = true } },
                 NetDevices = new EnabledFeature { Enabled = true },
+                MemoryPolicy = new MemoryPolicyFeatures { Modes = MemoryPolicyNames.SortedModes.ToList(), Flags = MemoryPolicyNames.SortedFlags.ToList() },
             },
         };
         Output.Out(SpecWriter.ToJson(features) + "\n");

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Csrun.Cli;
+using Csrun.Runtime.Linux;
 using Csrun.Runtime.Spec;
 using Csrun.Runtime.State;
 
@@ -62,15 +63,11 @@ public static class InfoCommands
         string path = Path.Combine(bundle, "config.json");
         if (File.Exists(path)) throw new UsageException("File config.json exists. Remove it first");
         bool rootless = inv.Line.Has("rootless");
-        var spec = SpecDefaults.Create(rootless, GetUid(), GetGid());
+        var spec = SpecDefaults.Create(rootless, Sys.Euid, Sys.Egid);
         File.WriteAllText(path, SpecWriter.ToJson(spec));
         return 0;
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getuid")] private static extern uint GetUidNative();
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getgid")] private static extern uint GetGidNative();
-    private static uint GetUid() => GetUidNative();
-    private static uint GetGid() => GetGidNative();
 
     public static string VersionText()
     {

@@ -1,4 +1,5 @@
 using Csrun.Cli;
+using Csrun.Runtime.Process;
 using Csrun.Runtime.State;
 
 namespace Csrun.Commands;
@@ -9,6 +10,7 @@ public sealed class Invocation
     public required CommandLine Line { get; init; }
     public required Log Log { get; init; }
     public required StateStore Store { get; init; }
+    public required RootlessMode Rootless { get; init; }
 
     /// <summary>The container id argument, validated like runc does.</summary>
     public string Id()

@@ -93,7 +93,7 @@ public static class LifecycleCommands
             throw new UsageException($"bundle {Path.GetFullPath(bundle)}: no such directory");
         // Everything is parsed and validated before anything on the system changes.
         var spec = SpecLoader.LoadFromBundle(bundle);
-        foreach (var warning in SpecValidator.Validate(spec, bundle)) inv.Log.Warn(warning);
+        foreach (var warning in SpecValidator.Validate(spec, bundle, rootless: inv.Rootless.Euid)) inv.Log.Warn(warning);
         UnsupportedFeatures.Check(spec);
         LsmLabels.Require(spec.Process?.ApparmorProfile, "process.apparmorProfile", spec.Process?.SelinuxLabel, "process.selinuxLabel");
         if (inv.Store.Exists(id)) throw new ContainerExistsException(id);
@@ -115,6 +115,8 @@ public static class LifecycleCommands
             NoPivot = inv.Line.Has("no-pivot"),
             NoNewKeyring = inv.Line.Has("no-new-keyring"),
             PreserveFds = preserveFds,
+            RootlessEuid = inv.Rootless.Euid,
+            RootlessCgroups = inv.Rootless.Cgroups,
         };
         return (options, spec);
     }

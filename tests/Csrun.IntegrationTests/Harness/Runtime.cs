@@ -60,6 +60,8 @@ public sealed class RunOptions
     public TimeSpan? Timeout { get; init; }
     /// <summary>Working directory of the runtime process.</summary>
     public string? WorkingDirectory { get; init; }
+    /// <summary>Extra environment variables for the runtime process.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
     /// <summary>Shell commands run just before the runtime is exec'd, e.g. "exec 8&lt;/tmp/x;" to
     /// hand it extra open fds the way a careless caller would.</summary>
     public string? ShellPrefix { get; init; }
@@ -82,7 +84,7 @@ public sealed class Runtime
     private readonly ITestOutputHelper? _log;
     private int _seq;
 
-    public Runtime(string binary, string root, string ioDir, ITestOutputHelper? log)
+    public Runtime(string binary, string? root, string ioDir, ITestOutputHelper? log)
     {
         Binary = binary;
         Root = root;
@@ -92,7 +94,11 @@ public sealed class Runtime
     }
 
     public string Binary { get; }
-    public string Root { get; }
+    /// <summary>The --root given to every command; null: none (the runtime's default root).</summary>
+    public string? Root { get; }
+
+    /// <summary>argv put before the binary, e.g. setpriv to run it as another user.</summary>
+    public IReadOnlyList<string> Prefix { get; init; } = Array.Empty<string>();
 
     /// <summary>Log every command and its result to the test output (off for long loops).</summary>
     public bool Verbose { get; set; } = true;
@@ -121,7 +127,8 @@ public sealed class Runtime
             File.WriteAllText(inPath, options.Stdin);
         }
 
-        var argv = new List<string> { Binary, "--root", Root };
+        var argv = new List<string>(Prefix) { Binary };
+        if (Root is not null) argv.AddRange(["--root", Root]);
         if (options.GlobalArgs is not null) argv.AddRange(options.GlobalArgs);
         argv.AddRange(args);
 
@@ -132,6 +139,8 @@ public sealed class Runtime
             UseShellExecute = false,
             WorkingDirectory = options.WorkingDirectory ?? "/",
         };
+        foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
+            psi.Environment[key] = value;
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("o=$1 e=$2 i=$3; shift 3; " + (options.ShellPrefix ?? "") + " exec \"$@\" <\"$i\" >\"$o\" 2>\"$e\"");
         psi.ArgumentList.Add("csrun-it");

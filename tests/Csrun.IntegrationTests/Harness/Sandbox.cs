@@ -154,6 +154,11 @@ public sealed class Sandbox : IDisposable
 
     public string Status(string id) => StateJson(id)["status"]!.GetValue<string>();
 
+    /// <summary>The host pids `ps --format json` lists for the container, sorted.</summary>
+    public int[] ContainerPids(string id) =>
+        JsonNode.Parse(R.Run(["ps", "--format", "json", id], null).AssertSuccess("ps").Stdout)!.AsArray()
+            .Select(n => n!.GetValue<int>()).Order().ToArray();
+
     /// <summary>Polls `state` until status equals <paramref name="status"/> (default up to 10 s).</summary>
     public void WaitForStatus(string id, string status, TimeSpan? timeout = null)
     {

@@ -16,9 +16,12 @@ public sealed class CgroupOperationTests(ITestOutputHelper output)
         Bundle b = sb.NewBundle("sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /dev/shm/tick; sleep 0.05; done");
         string id = sb.NewId();
         sb.CreateAndStart(b, id);
+        int pid = sb.StateJson(id)["pid"]!.GetValue<int>();
+        // The loop must have written once before it is frozen (start returns before it runs).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists($"/proc/{pid}/root/dev/shm/tick") && DateTime.UtcNow < deadline) Thread.Sleep(20);
         sb.Exec("pause", id).AssertSuccess();
         Assert.Equal("paused", sb.Status(id));
-        int pid = sb.StateJson(id)["pid"]!.GetValue<int>();
         string tick1 = File.ReadAllText($"/proc/{pid}/root/dev/shm/tick");
         Thread.Sleep(300);
         Assert.Equal(tick1, File.ReadAllText($"/proc/{pid}/root/dev/shm/tick"));

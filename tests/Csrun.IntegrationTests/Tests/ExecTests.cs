@@ -188,20 +188,17 @@ public sealed class ExecTests(ITestOutputHelper output)
         File.WriteAllText(file, text);
         string pidFile = Path.Combine(sb.BaseDir, "exec.pid");
         string[] rootBefore = Directory.GetFileSystemEntries(sb.Root);
-        var before = ContainerPids(sb, id);
+        var before = sb.ContainerPids(id);
 
         ErrorAssert.CleanError(sb, ["exec", "--process", file, "--pid-file", pidFile, id]);
 
         Assert.False(File.Exists(pidFile), "a pid file was written for an exec that failed");
-        Assert.Equal(before, ContainerPids(sb, id));
+        Assert.Equal(before, sb.ContainerPids(id));
         Assert.Equal(rootBefore, Directory.GetFileSystemEntries(sb.Root));
         Assert.Equal("running", sb.Status(id));
         Assert.Equal(pid, sb.StateJson(id)["pid"]!.GetValue<int>());
     }
 
-    private static int[] ContainerPids(Sandbox sb, string id) =>
-        JsonNode.Parse(sb.Exec("ps", "--format", "json", id).AssertSuccess().Stdout)!.AsArray()
-            .Select(n => n!.GetValue<int>()).Order().ToArray();
 
     /// <summary>runc 1.1.5 hangs here (its exec child freezes before it reports back); csrun joins
     /// the frozen cgroup last and returns, and the process runs once the container resumes.</summary>

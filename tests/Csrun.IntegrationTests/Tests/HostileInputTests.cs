@@ -246,7 +246,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     /// <summary>
     /// Rounds of `state`, `kill`, `kill --all`, `delete --force` and `ps` on one running container,
     /// all at once. Every command ends with success or one error line; every `state` that
-    /// succeeds prints a whole, valid state; state.json always parses; no temp file is left;
+    /// succeeds prints a whole, valid state; state.bin is never torn; no temp file is left;
     /// after the round the container is gone without a trace.
     /// </summary>
     [Fact]
@@ -266,15 +266,19 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             for (int i = 0; i < 3; i++) commands.Add(["delete", "--force", id]);
             for (int i = 0; i < 2; i++) commands.Add(["ps", id]);
             var order = commands.OrderBy(_ => Random.Shared.Next()).ToList();
-            string stateFile = Path.Combine(sb.Root, id, "state.json");
+            string stateFile = Path.Combine(sb.Root, id, "state.bin");
             var procs = order.Select((c, i) => (Cmd: c, Stem: Path.Combine(io, $"r{round}-{i}"), P: StartRuntime(sb, Path.Combine(io, $"r{round}-{i}"), c))).ToList();
-            // While they run, state.json, when present, is always a whole document.
+            // While they run, state.bin, when present, is never empty or cut before its format
+            // byte (writes are a temp file + rename); the readers among the commands would say
+            // "corrupt state" for a torn one, checked below.
             var watch = Stopwatch.StartNew();
             while (watch.ElapsedMilliseconds < 300 && procs.Any(p => !p.P.HasExited))
             {
-                try { JsonNode.Parse(File.ReadAllText(stateFile)); }
-                catch (IOException) { }
-                catch (JsonException e) { throw new XunitException($"state.json torn while commands ran: {e.Message}"); }
+                byte[] data;
+                try { data = File.ReadAllBytes(stateFile); }
+                catch (IOException) { continue; }
+                if (data.Length < 2 || data[0] != 1)
+                    throw new XunitException($"state.bin torn while commands ran: {data.Length} bytes, format byte {(data.Length > 0 ? data[0] : -1)}");
             }
             foreach (var (cmd, stem, p) in procs)
             {

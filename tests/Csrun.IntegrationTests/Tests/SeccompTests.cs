@@ -256,6 +256,24 @@ public sealed class SeccompTests(ITestOutputHelper output)
         Leaks.AssertClean(sb, b, id);
     }
 
+    /// <summary>SCMP_ACT_KILL on write kills init's main thread at its next message to csrun
+    /// (early filter without no_new_privs, late with it) while its runtime's other threads live
+    /// on: create must still fail at once with one line and leave nothing (found by the config
+    /// fuzzer: create waited forever). csrun-only: runc's wording differs.</summary>
+    [Trait("Runtime", "csrun-only")]
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_Filter_That_Kills_Inits_Main_Thread_Fails_Create_Cleanly(bool noNewPrivs)
+    {
+        using var sb = new Sandbox(output);
+        Bundle b = WithProfile(sb, Profile("SCMP_ACT_ALLOW", Rule("SCMP_ACT_KILL", "write")), "true", noNewPrivs);
+        b.Save();
+        string id = sb.NewId();
+        ErrorAssert.CleanError(sb, ["create", "--bundle", b.Dir, id], "main thread died");
+        Leaks.AssertClean(sb, b, id);
+    }
+
     /// <summary>csrun-only: runc 1.1.5 words these errors differently and does not name the field.</summary>
     [Trait("Runtime", "csrun-only")]
     [Theory]

@@ -11,7 +11,7 @@ public static class Expected
         $"exec: \"{path}\": stat {path}: no such file or directory";
 
     public static string CwdIsAFile(string path) =>
-        Env.IsCsrun ? $"chdir {path}: not a directory"
+        Env.IsCsrun ? $"mkdir {path}: not a directory"
                     : $"runc create failed: unable to start container process: error during container init: mkdir {path}: not a directory";
 
     /// <summary>`exec` of a command that is not in the container's PATH.</summary>

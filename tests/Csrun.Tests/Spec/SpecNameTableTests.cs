@@ -80,6 +80,14 @@ public sealed class SpecNameTableTests
         Assert.Equal(expected, ids);
     }
 
+    [Fact]
+    public void CpuList_ToMask_SetsBitNOfWordNDiv64()
+    {
+        Assert.Equal(new ulong[] { 0 }, CpuList.ToMask([]));
+        Assert.Equal(new ulong[] { 0b1011 }, CpuList.ToMask([0, 1, 3]));
+        Assert.Equal(new ulong[] { 1UL << 63, 1 }, CpuList.ToMask([63, 64]));
+    }
+
     [Theory]
     [InlineData("a")]
     [InlineData("1-")]

@@ -272,4 +272,14 @@ public sealed class SpecValidatorLinuxTests : ValidatorTestBase
         spec.Linux.Personality.Domain = null;
         AssertInvalid(spec, "linux.personality.domain", "required");
     }
+
+    [Fact]
+    public void Personality_FlagsAreIgnoredWithAWarning()
+    {
+        RuntimeSpec spec = Valid();
+        spec.Linux!.Personality = new LinuxPersonality { Domain = "LINUX32", Flags = ["ADDR_NO_RANDOMIZE"] };
+        string warning = Assert.Single(Bundle.Validate(spec, rootless: false));
+        Assert.StartsWith("linux.personality.flags: ignoring", warning);
+        Assert.Contains("\"ADDR_NO_RANDOMIZE\"", warning);
+    }
 }

@@ -227,6 +227,33 @@ public sealed class SpecValidatorProcessTests : ValidatorTestBase
     }
 
     [Fact]
+    public void Scheduler_RealtimePriorityBetween1And99()
+    {
+        RuntimeSpec spec = Valid();
+        spec.Process!.Scheduler = new LinuxScheduler { Policy = "SCHED_RR", Priority = 99 };
+        AssertValid(spec);
+        spec.Process.Scheduler.Priority = 100;
+        AssertInvalid(spec, "process.scheduler.priority", "between 1 and 99 for SCHED_RR, got 100");
+        spec.Process.Scheduler.Priority = 0;
+        AssertInvalid(spec, "process.scheduler.priority", "between 1 and 99");
+    }
+
+    [Fact]
+    public void Scheduler_DeadlineNeedsRuntimeUpToDeadlineUpToPeriod()
+    {
+        RuntimeSpec spec = Valid();
+        spec.Process!.Scheduler = new LinuxScheduler { Policy = "SCHED_DEADLINE", Runtime = 100000, Deadline = 100000 };
+        AssertValid(spec);
+        spec.Process.Scheduler.Runtime = 200000;
+        AssertInvalid(spec, "process.scheduler.runtime", "must not exceed deadline (200000 > 100000)");
+        spec.Process.Scheduler.Runtime = 1000;
+        spec.Process.Scheduler.Period = 50000;
+        AssertInvalid(spec, "process.scheduler.deadline", "must not exceed period");
+        spec.Process.Scheduler = new LinuxScheduler { Policy = "SCHED_DEADLINE" };
+        AssertInvalid(spec, "process.scheduler.deadline", "greater than 0");
+    }
+
+    [Fact]
     public void IOPriority_ClassKnown()
     {
         RuntimeSpec spec = Valid();
