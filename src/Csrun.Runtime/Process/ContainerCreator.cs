@@ -47,6 +47,9 @@ public sealed class ContainerCreator
         // Compiled before anything exists: a profile that cannot compile leaves nothing behind.
         var seccomp = SeccompPlan.For(spec.Linux?.Seccomp);
         if (seccomp is not null) Mark($"seccomp compiled ({seccomp.InstructionCount} instructions)");
+        // A host without resctrl refuses linux.intelRdt here, before anything exists.
+        var rdt = spec.Linux?.IntelRdt is { } intelRdt ? ResctrlGroup.For(intelRdt, options.Id, File.ReadAllText("/proc/self/mountinfo")) : null;
+        NetDeviceMover.RequirePresent(spec.Linux?.NetDevices);
 
         _store.CreateDir(options.Id);
         var self = Procfs.ReadStat(Environment.ProcessId);
@@ -74,6 +77,7 @@ public sealed class ContainerCreator
         ICgroupManager? cgroup = null;
         IReadOnlyList<string> cgroupsCreated = Array.Empty<string>();
         var fds = new List<int>();
+        IdMappedMounts? idmapped = null;
         int pidfd = -1;
         int pid = 0;
         try
@@ -93,6 +97,11 @@ public sealed class ContainerCreator
             _store.Save(state);
             cgroup.Apply(spec.Linux?.Resources, spec.Linux?.Devices);
             Mark("cgroup made and configured");
+            if (rdt is { Owned: true })
+            {
+                state.IntelRdtPath = rdt.Path;
+                _store.Save(state);
+            }
 
             string fifo = _store.FifoOf(options.Id);
             uint oldMask = Native.Umask(0);
@@ -123,8 +132,12 @@ public sealed class ContainerCreator
             foreach (var (type, path) in namespaces.Joins)
                 joins.Add((Track(fds, OpenNamespace(type, path)), (int)NamespacePlan.Flags[type], path));
 
+            idmapped = IdMappedMounts.Prepare(spec, namespaces);
+            if (idmapped.Fds.Count > 0) Mark($"{idmapped.Fds.Count} id-mapped mount(s) prepared");
+
             var config = new InitConfig
             {
+                IdMappedMountFds = idmapped.Fds.Count > 0 ? new Dictionary<int, int>(idmapped.Fds) : null,
                 ContainerId = options.Id,
                 Bundle = bundle,
                 Rootfs = rootfs,
@@ -167,6 +180,14 @@ public sealed class ContainerCreator
             _store.Save(state);
 
             if (namespaces.NewUser) IdMapWriter.Write(pid, spec.Linux!, options.RootlessEuid);
+            // A new network namespace exists with the clone child (init, which waits for "G",
+            // has not started); one given by path is joined only later, so its path is used.
+            if (spec.Linux?.NetDevices is { Count: > 0 } netDevices)
+            {
+                string netnsPath = namespaces.Joins.FirstOrDefault(j => j.Type == "network").Path ?? $"/proc/{pid}/ns/net";
+                NetDeviceMover.MoveInto(netDevices, netnsPath);
+                Mark($"{netDevices.Count} network device(s) moved");
+            }
             config.HookState = HookState(state, pid, "creating");
             byte[] configData = InitConfigCodec.Encode(config);
 
@@ -199,6 +220,7 @@ public sealed class ContainerCreator
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
             WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
             cgroup.Join(pid);
+            rdt?.Apply(pid);
             if (cgroup.Paths.Count != state.CgroupPaths.Count)
             {
                 // A rootless cgroup that refused the move was left out: state names only the joined.
@@ -238,6 +260,7 @@ public sealed class ContainerCreator
             // wait must not replace the error, nor skip the cleanup below.
             Sys.KillReapAndClose(pidfd);
             try { cgroup?.Destroy(cgroupsCreated); } catch (Exception) { /* the first error is the one to report */ }
+            try { ResctrlGroup.Remove(state.IntelRdtPath); } catch (IOException) { /* as above */ }
             // A failed create continues the lifecycle at "destroy" and then the poststop hooks
             // (runtime-spec lifecycle steps 12-13; runc runs them on every failed create too).
             if (spec.Hooks?.Poststop is { Count: > 0 } poststop)
@@ -251,6 +274,7 @@ public sealed class ContainerCreator
         }
         finally
         {
+            idmapped?.Dispose();
             foreach (int fd in fds) Native.Close(fd);
         }
     }

@@ -225,6 +225,7 @@ public sealed class ContainerOperations
         }
         var cgroup = CgroupFsManager.FromPaths(state.CgroupPaths);
         cgroup.Destroy(state.CgroupsCreated);
+        ResctrlGroup.Remove(state.IntelRdtPath);
         if (state.Ready && state.Hooks?.Poststop is { Count: > 0 } poststop)
         {
             // The spec: a failing poststop hook is logged, and deletion goes on.

@@ -21,6 +21,9 @@ public sealed class InitConfig
     /// <summary>Whether init lives in a user namespace csrun created (devices are then bind-mounted).</summary>
     [JsonPropertyName("inUserNamespace")] public bool InUserNamespace { get; set; }
     [JsonPropertyName("newCgroupNamespace")] public bool NewCgroupNamespace { get; set; }
+    /// <summary>mounts[] index -> an inherited fd of the detached, id-mapped clone of that
+    /// mount's source (made by the parent), attached by init with move_mount.</summary>
+    [JsonPropertyName("idmappedMountFds")] public Dictionary<int, int>? IdMappedMountFds { get; set; }
     [JsonPropertyName("cgroupPaths")] public Dictionary<string, string> CgroupPaths { get; set; } = new();
     [JsonPropertyName("spec")] public RuntimeSpec Spec { get; set; } = new();
     /// <summary>linux.seccomp compiled by the parent; null for no filter.</summary>

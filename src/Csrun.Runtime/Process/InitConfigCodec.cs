@@ -45,6 +45,7 @@ public static class InitConfigCodec
         w.Bool(c.InUserNamespace);
         w.Bool(c.NewCgroupNamespace);
         w.Dict(c.CgroupPaths);
+        w.Obj(c.IdMappedMountFds, WriteIntMap);
         CompactSpec.WriteSpec(w, c.Spec);
         w.Obj(c.Seccomp, CompactSpec.WriteSeccompPlan);
         w.Obj(c.HookState, CompactSpec.WriteSpecState);
@@ -70,11 +71,35 @@ public static class InitConfigCodec
             InUserNamespace = r.Bool(),
             NewCgroupNamespace = r.Bool(),
             CgroupPaths = r.Dict() ?? new(),
+            IdMappedMountFds = r.Obj(ReadIntMap),
             Spec = CompactSpec.ReadSpec(r),
             Seccomp = r.Obj(CompactSpec.ReadSeccompPlan),
             HookState = r.Obj(CompactSpec.ReadSpecState),
         };
         if (!r.AtEnd) throw new InvalidDataException("init config: trailing bytes");
         return c;
+    }
+
+    private static void WriteIntMap(CompactWriter w, Dictionary<int, int> map)
+    {
+        w.I32(map.Count);
+        foreach (var (key, value) in map)
+        {
+            w.I32(key);
+            w.I32(value);
+        }
+    }
+
+    private static Dictionary<int, int> ReadIntMap(CompactReader r)
+    {
+        int count = r.I32();
+        if (count < 0) throw new InvalidDataException("init config: negative map size");
+        var map = new Dictionary<int, int>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int key = r.I32();
+            map[key] = r.I32();
+        }
+        return map;
     }
 }

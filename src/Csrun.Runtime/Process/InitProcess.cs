@@ -71,7 +71,7 @@ public static unsafe class InitProcess
         var proc = TrustedProc.Open();
         int procFd = proc.Fd;
 
-        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths, proc);
+        var rootfs = new RootfsBuilder(spec, config.Rootfs, config.InUserNamespace, config.NewCgroupNamespace, config.CgroupPaths, proc, config.IdMappedMountFds);
         bool hasMountNs = (spec.Linux?.Namespaces ?? new()).Any(n => n.Type == "mount");
         if (hasMountNs) rootfs.Prepare();
         RunCreateHooks(config, channel);

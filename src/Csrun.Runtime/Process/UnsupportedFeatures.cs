@@ -13,17 +13,12 @@ public static class UnsupportedFeatures
     public static void Check(RuntimeSpec spec)
     {
         var linux = spec.Linux;
-        if (linux?.IntelRdt is not null) Refuse("linux.intelRdt", "Intel RDT");
-        if (linux?.NetDevices is { Count: > 0 }) Refuse("linux.netDevices", "moving network devices");
+        if (linux?.IntelRdt is { EnableMonitoring: true }) Refuse("linux.intelRdt.enableMonitoring", "resctrl monitoring groups");
         var mounts = spec.Mounts ?? new();
         for (int i = 0; i < mounts.Count; i++)
         {
             var options = MountOptions.Parse(mounts[i].Options, mounts[i].Type);
-            if (options.IdMap || mounts[i].UidMappings is { Count: > 0 }) Refuse($"mounts[{i}]", "idmapped mounts");
             if (options.TmpCopyUp && mounts[i].Type != "tmpfs") Refuse($"mounts[{i}].options", "tmpcopyup on mounts other than tmpfs");
-            foreach (var option in mounts[i].Options ?? new())
-                if (MountOptionNames.RecursiveAttributes.Contains(option))
-                    Refuse($"mounts[{i}].options", $"recursive mount attributes (\"{option}\")");
         }
     }
 

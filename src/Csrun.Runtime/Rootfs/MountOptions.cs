@@ -14,6 +14,10 @@ public sealed class MountOptions
     public bool TmpCopyUp { get; private set; }
     public bool IdMap { get; private set; }
     public bool RecursiveIdMap { get; private set; }
+    /// <summary>mount_setattr attributes the r* options set and clear on the mount and below it.</summary>
+    public ulong RecursiveSet { get; private set; }
+    public ulong RecursiveClear { get; private set; }
+    public bool HasRecursiveAttributes => RecursiveSet != 0 || RecursiveClear != 0;
 
     public bool IsBind => (Flags & K.MS_BIND) != 0;
     public string DataString => string.Join(',', Data);
@@ -37,6 +41,20 @@ public sealed class MountOptions
         ["lazytime"] = (false, K.MS_LAZYTIME), ["nolazytime"] = (true, K.MS_LAZYTIME),
     };
 
+    /// <summary>runc's recursive options: mount_setattr(AT_RECURSIVE) attributes.</summary>
+    private static readonly Dictionary<string, (bool Clear, ulong Attr)> RecursiveOptions = new()
+    {
+        ["rro"] = (false, K.MOUNT_ATTR_RDONLY), ["rrw"] = (true, K.MOUNT_ATTR_RDONLY),
+        ["rnosuid"] = (false, K.MOUNT_ATTR_NOSUID), ["rsuid"] = (true, K.MOUNT_ATTR_NOSUID),
+        ["rnodev"] = (false, K.MOUNT_ATTR_NODEV), ["rdev"] = (true, K.MOUNT_ATTR_NODEV),
+        ["rnoexec"] = (false, K.MOUNT_ATTR_NOEXEC), ["rexec"] = (true, K.MOUNT_ATTR_NOEXEC),
+        ["rnodiratime"] = (false, K.MOUNT_ATTR_NODIRATIME), ["rdiratime"] = (true, K.MOUNT_ATTR_NODIRATIME),
+        ["rrelatime"] = (false, K.MOUNT_ATTR_RELATIME), ["rnorelatime"] = (true, K.MOUNT_ATTR_RELATIME),
+        ["rnoatime"] = (false, K.MOUNT_ATTR_NOATIME), ["ratime"] = (true, K.MOUNT_ATTR_NOATIME),
+        ["rstrictatime"] = (false, K.MOUNT_ATTR_STRICTATIME), ["rnostrictatime"] = (true, K.MOUNT_ATTR_STRICTATIME),
+        ["rnosymfollow"] = (false, K.MOUNT_ATTR_NOSYMFOLLOW), ["rsymfollow"] = (true, K.MOUNT_ATTR_NOSYMFOLLOW),
+    };
+
     private static readonly Dictionary<string, ulong> PropagationOptions = new()
     {
         ["private"] = K.MS_PRIVATE, ["rprivate"] = K.MS_PRIVATE | K.MS_REC,
@@ -56,6 +74,7 @@ public sealed class MountOptions
                 else { result.Flags |= f.Flag; result.Cleared &= ~f.Flag; }
             }
             else if (PropagationOptions.TryGetValue(option, out ulong p)) result.Propagation.Add(p);
+            else if (RecursiveOptions.TryGetValue(option, out var r)) result.AddRecursive(r.Clear, r.Attr);
             else if (option == "tmpcopyup") result.TmpCopyUp = true;
             else if (option == "idmap") result.IdMap = true;
             else if (option == "ridmap") { result.IdMap = true; result.RecursiveIdMap = true; }
@@ -64,6 +83,30 @@ public sealed class MountOptions
         // A mount of type "bind" is a bind mount whatever its options say (runc does the same).
         if (type == "bind") result.Flags |= K.MS_BIND;
         return result;
+    }
+
+    private void AddRecursive(bool clear, ulong attr)
+    {
+        // An access-time mode is one value of the __ATIME field, which the kernel only lets
+        // clear as a whole (mount_setattr(2), EINVAL otherwise): setting a mode clears the field
+        // first; clearing one (ratime, rnostrictatime) clears the field too, so the mode falls
+        // back to relatime (0) unless another mode is set. rnorelatime, clearing 0, changes nothing.
+        bool atime = (attr & K.MOUNT_ATTR__ATIME) == attr;
+        if (clear)
+        {
+            RecursiveSet &= ~attr;
+            if (!atime) RecursiveClear |= attr;
+            else if (attr != 0) RecursiveClear |= K.MOUNT_ATTR__ATIME;
+            return;
+        }
+        if (atime)
+        {
+            RecursiveSet = (RecursiveSet & ~K.MOUNT_ATTR__ATIME) | attr;
+            RecursiveClear |= K.MOUNT_ATTR__ATIME;
+            return;
+        }
+        RecursiveSet |= attr;
+        RecursiveClear &= ~attr;
     }
 
     /// <summary>Propagation flags from linux.rootfsPropagation; null when the value is unknown.</summary>

@@ -19,6 +19,8 @@ public sealed class RootfsBuilder
     private readonly bool _newCgroupNamespace;
     private readonly IReadOnlyDictionary<string, string> _cgroupPaths;
     private readonly TrustedProc _proc;
+    /// <summary>mounts[] index -> detached id-mapped tree from the parent (IdMappedMounts).</summary>
+    private readonly IReadOnlyDictionary<int, int> _idmappedTrees;
 
     /// <summary>lxcfs-style files a mount may cover below /proc (runc's list); nothing else.</summary>
     private static readonly string[] ProcMountsAllowed =
@@ -28,8 +30,9 @@ public sealed class RootfsBuilder
     };
 
     public RootfsBuilder(RuntimeSpec spec, string rootfs, bool inUserNamespace, bool newCgroupNamespace,
-        IReadOnlyDictionary<string, string> cgroupPaths, TrustedProc proc)
+        IReadOnlyDictionary<string, string> cgroupPaths, TrustedProc proc, IReadOnlyDictionary<int, int>? idmappedTrees = null)
     {
+        _idmappedTrees = idmappedTrees ?? new Dictionary<int, int>();
         _spec = spec;
         _rootfs = rootfs;
         _inUserNamespace = inUserNamespace;
@@ -55,8 +58,9 @@ public sealed class RootfsBuilder
 
         // Opened after the bind: lookups from it land on the new mount, not on the one below.
         using var root = new RootDir(_rootfs, _proc);
-        foreach (var mount in _spec.Mounts ?? new())
-            MountOne(root, mount);
+        var mounts = _spec.Mounts ?? new();
+        for (int i = 0; i < mounts.Count; i++)
+            MountOne(root, mounts[i], _idmappedTrees.TryGetValue(i, out int tree) ? tree : -1);
 
         if (SetupDev)
         {
@@ -86,14 +90,14 @@ public sealed class RootfsBuilder
         }
     }
 
-    private void MountOne(RootDir root, SpecMount mount)
+    private void MountOne(RootDir root, SpecMount mount, int idmappedTree)
     {
         string destination = mount.Destination!;
         var options = MountOptions.Parse(mount.Options, mount.Type);
         string what = $"mounts: {mount.Source ?? mount.Type} on {destination}";
         try
         {
-            if (options.IsBind) MountBind(root, mount, options, what);
+            if (options.IsBind) MountBind(root, mount, options, what, idmappedTree);
             else if (mount.Type == "cgroup") MountCgroup(root, mount, options, what);
             else
             {
@@ -122,6 +126,14 @@ public sealed class RootfsBuilder
                     }
                 }
                 finally { Native.Close(fd); }
+            }
+            if (options.HasRecursiveAttributes)
+            {
+                // rro, rnosuid...: on the mount just made and every mount below it (submounts
+                // of an rbind), which a remount cannot reach.
+                int top = root.Open(destination, K.O_PATH);
+                try { MountApi.SetAttributes(top, options.RecursiveSet, options.RecursiveClear, recursive: true, root.Show(destination)); }
+                finally { Native.Close(top); }
             }
             if (options.Propagation.Count > 0)
             {
@@ -186,7 +198,7 @@ public sealed class RootfsBuilder
         finally { Native.Close(fd); }
     }
 
-    private void MountBind(RootDir root, SpecMount mount, MountOptions options, string what)
+    private void MountBind(RootDir root, SpecMount mount, MountOptions options, string what, int idmappedTree)
     {
         string source = mount.Source ?? throw new ArgumentException($"mounts: bind mount on {mount.Destination} needs a source");
         if (!Path.IsPathRooted(source)) source = Path.GetFullPath(source);
@@ -202,7 +214,13 @@ public sealed class RootfsBuilder
         {
             CheckTarget(root, fd, mount, options, what);
             ulong below = SysAt.Stat(fd, destination).MountId;
-            _proc.Mount(source, fd, "bind", options.Flags & (K.MS_BIND | K.MS_REC), null, root.Show(destination));
+            if (idmappedTree >= 0)
+            {
+                // The parent's id-mapped clone of the source, attached on exactly this fd.
+                try { MountApi.MoveOnto(idmappedTree, fd, $"{source} (id-mapped) to {root.Show(destination)}"); }
+                finally { Native.Close(idmappedTree); }
+            }
+            else _proc.Mount(source, fd, "bind", options.Flags & (K.MS_BIND | K.MS_REC), null, root.Show(destination));
             // Flags other than bind/rec only take effect on a remount of the bind mount.
             ulong extra = options.Flags & ~(K.MS_BIND | K.MS_REC | K.MS_REMOUNT);
             if (extra != 0)

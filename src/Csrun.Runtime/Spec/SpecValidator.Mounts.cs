@@ -95,6 +95,10 @@ public static partial class SpecValidator
                 throw Fail(SpecPath.Field(path, "gidMappings"), "required (non-empty) when uidMappings is given; both maps must be set");
             CheckIdMappings(mount.UidMappings, SpecPath.Field(path, "uidMappings"));
             CheckIdMappings(mount.GidMappings, SpecPath.Field(path, "gidMappings"));
+            // runc takes mappings alone as "idmap"; the spec wants the option to say whether the
+            // mapping reaches submounts, and csrun does not guess.
+            if (!idmapOption)
+                throw Fail(SpecPath.Field(path, "uidMappings"), "given without the \"idmap\" or \"ridmap\" option (add one to options: ridmap maps submounts too)");
         }
         else if (!ctx.Has(LinuxNamespaceTypes.User))
         {

@@ -31,6 +31,11 @@ public sealed class ContainerState
     /// <summary>Cgroup directories csrun made (and so removes), deepest last.</summary>
     [JsonPropertyName("cgroupsCreated")] public List<string> CgroupsCreated { get; set; } = new();
 
+    /// <summary>linux.intelRdt: the resctrl group csrun made for the container (removed at
+    /// delete); null when there is none or it is a shared closID.</summary>
+    [JsonPropertyName("intelRdtPath"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? IntelRdtPath { get; set; }
+
     /// <summary>linux.devices: `update` of the device rules keeps access to these nodes.</summary>
     [JsonPropertyName("devices"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<LinuxDevice>? Devices { get; set; }

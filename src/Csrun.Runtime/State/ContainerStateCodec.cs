@@ -35,6 +35,7 @@ public static class ContainerStateCodec
         w.List(s.Devices, CompactSpec.WriteDevice);
         w.Obj(s.Personality, CompactSpec.WritePersonality);
         w.Obj(s.MemoryPolicy, CompactSpec.WriteMemoryPolicy);
+        w.Str(s.IntelRdtPath);
         w.Obj(s.Hooks, CompactSpec.WriteHooks);
         w.Obj(s.Process, CompactSpec.WriteProcess);
         w.Obj(s.Seccomp, CompactSpec.WriteSeccompPlan);
@@ -68,6 +69,7 @@ public static class ContainerStateCodec
             Devices = r.List(CompactSpec.ReadDevice),
             Personality = r.Obj(CompactSpec.ReadPersonality),
             MemoryPolicy = r.Obj(CompactSpec.ReadMemoryPolicy),
+            IntelRdtPath = r.Str(),
             Hooks = r.Obj(CompactSpec.ReadHooks),
             Process = r.Obj(CompactSpec.ReadProcess),
             Seccomp = r.Obj(CompactSpec.ReadSeccompPlan),

@@ -16,8 +16,7 @@ public static class FeaturesCommand
             OciVersionMin = "1.0.0",
             OciVersionMax = SpecDefaults.OciVersion,
             Hooks = new() { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" },
-            // Extensions are not applied, except tmpcopyup (on tmpfs).
-            MountOptions = MountOptionNames.All.Where(o => (o == "tmpcopyup" || !MountOptionNames.Extensions.Contains(o)) && !MountOptionNames.RecursiveAttributes.Contains(o)).ToList(),
+            MountOptions = MountOptionNames.All.ToList(),
             Linux = new LinuxFeatures
             {
                 Namespaces = NamespacePlan.Flags.Keys.ToList(),
@@ -35,10 +34,10 @@ public static class FeaturesCommand
                 // Supported by this binary (runtime-spec features.md), whatever the host runs.
                 Apparmor = new EnabledFeature { Enabled = true },
                 Selinux = new EnabledFeature { Enabled = true },
-                IntelRdt = new IntelRdtFeatures { Enabled = false },
+                IntelRdt = new IntelRdtFeatures { Enabled = true, Schemata = true, Monitoring = false },
+                MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = true } },
+                NetDevices = new EnabledFeature { Enabled = true },
                 MemoryPolicy = new MemoryPolicyFeatures { Modes = MemoryPolicyNames.SortedModes.ToList(), Flags = MemoryPolicyNames.SortedFlags.ToList() },
-                MountExtensions = new MountExtensionsFeatures { IdMap = new EnabledFeature { Enabled = false } },
-                NetDevices = new EnabledFeature { Enabled = false },
             },
         };
         Output.Out(SpecWriter.ToJson(features) + "\n");

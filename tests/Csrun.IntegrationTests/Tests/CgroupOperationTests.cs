@@ -98,6 +98,10 @@ public sealed class CgroupOperationTests(ITestOutputHelper output)
         Assert.Contains("CAP_SYS_ADMIN", f["linux"]!["capabilities"]!.AsArray().Select(n => n!.GetValue<string>()));
         var mountOptions = f["mountOptions"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         Assert.Contains("tmpcopyup", mountOptions);
-        Assert.DoesNotContain("idmap", mountOptions);
+        Assert.Contains("rro", mountOptions);
+        Assert.Contains("rnosymfollow", mountOptions);
+        Assert.Contains("ridmap", mountOptions);
+        Assert.True(f["linux"]!["mountExtensions"]!["idmap"]!["enabled"]!.GetValue<bool>());
+        Assert.True(f["linux"]!["intelRdt"]!["enabled"]!.GetValue<bool>());
     }
 }

@@ -102,9 +102,11 @@ internal sealed class ModelGraph
         }
         if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>))
         {
-            Assert.True(t.GetGenericArguments()[0] == typeof(string), $"{path}: only string keys are expected");
+            Type keyType = t.GetGenericArguments()[0];
+            Assert.True(keyType == typeof(string) || keyType == typeof(int), $"{path}: only string and int keys are expected");
             var map = (IDictionary)Activator.CreateInstance(t)!;
-            for (int i = 0; i < 2; i++) map[$"k{n}_{i}"] = Fill(t.GetGenericArguments()[1], $"{path}[{i}]", depth + 1);
+            for (int i = 0; i < 2; i++)
+                map[keyType == typeof(int) ? n * 10 + i : $"k{n}_{i}"] = Fill(t.GetGenericArguments()[1], $"{path}[{i}]", depth + 1);
             return map;
         }
         Assert.True(t.IsClass && t.GetConstructor(Type.EmptyTypes) is not null,

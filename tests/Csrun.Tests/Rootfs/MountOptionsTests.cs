@@ -43,6 +43,39 @@ public class MountOptionsTests
     }
 
     [Fact]
+    public void RecursiveOptionsBecomeMountSetattrAttributes()
+    {
+        var o = MountOptions.Parse(new[] { "rbind", "rro", "rnosuid", "rdev", "rnosymfollow" });
+        Assert.Equal(K.MOUNT_ATTR_RDONLY | K.MOUNT_ATTR_NOSUID | K.MOUNT_ATTR_NOSYMFOLLOW, o.RecursiveSet);
+        Assert.Equal(K.MOUNT_ATTR_NODEV, o.RecursiveClear);
+        Assert.Equal(K.MS_BIND | K.MS_REC, o.Flags);
+        Assert.Equal("", o.DataString);
+        var later = MountOptions.Parse(new[] { "rro", "rrw" });
+        Assert.Equal(0UL, later.RecursiveSet);
+        Assert.Equal(K.MOUNT_ATTR_RDONLY, later.RecursiveClear);
+        Assert.False(MountOptions.Parse(new[] { "ro" }).HasRecursiveAttributes);
+    }
+
+    [Fact]
+    public void RecursiveAccessTimeModesClearTheWholeField()
+    {
+        var noatime = MountOptions.Parse(new[] { "rnoatime" });
+        Assert.Equal(K.MOUNT_ATTR_NOATIME, noatime.RecursiveSet);
+        Assert.Equal(K.MOUNT_ATTR__ATIME, noatime.RecursiveClear);
+        // The last mode wins; relatime is the value 0.
+        var relatime = MountOptions.Parse(new[] { "rstrictatime", "rrelatime" });
+        Assert.Equal(0UL, relatime.RecursiveSet);
+        Assert.Equal(K.MOUNT_ATTR__ATIME, relatime.RecursiveClear);
+        Assert.True(relatime.HasRecursiveAttributes);
+        // Clearing a mode may not clear part of the field (EINVAL): ratime clears it all.
+        var atime = MountOptions.Parse(new[] { "rnodiratime", "ratime" });
+        Assert.Equal(K.MOUNT_ATTR_NODIRATIME, atime.RecursiveSet);
+        Assert.Equal(K.MOUNT_ATTR__ATIME, atime.RecursiveClear);
+        var strict = MountOptions.Parse(new[] { "rstrictatime", "ratime" });
+        Assert.Equal(K.MOUNT_ATTR_STRICTATIME, strict.RecursiveSet);
+    }
+
+    [Fact]
     public void RootPropagationDefaultsToRslave()
     {
         Assert.Equal(K.MS_SLAVE | K.MS_REC, MountOptions.RootPropagation(null));

@@ -105,6 +105,11 @@ public sealed class SpecValidatorMountTests : ValidatorTestBase
         bind.GidMappings = [new LinuxIdMapping { ContainerId = 0, HostId = 1000, Size = 1 }];
         spec.Mounts!.Add(bind);
         AssertValid(spec);
+        // Mappings need the option that says whether they reach submounts.
+        bind.Options.Remove("idmap");
+        AssertInvalid(spec, "mounts[7].uidMappings", "without the \"idmap\" or \"ridmap\" option");
+        bind.Options.Add("ridmap");
+        AssertValid(spec);
         bind.GidMappings = null;
         AssertInvalid(spec, "mounts[7].gidMappings", "both maps must be set");
         bind.GidMappings = bind.UidMappings;
