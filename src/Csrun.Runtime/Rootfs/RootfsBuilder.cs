@@ -1,3 +1,4 @@
+using Csrun.Runtime.Security;
 using Csrun.Runtime.Linux;
 using Csrun.Runtime.Spec;
 
@@ -14,6 +15,7 @@ namespace Csrun.Runtime.Rootfs;
 public sealed class RootfsBuilder
 {
     private readonly RuntimeSpec _spec;
+    private readonly bool _selinuxEnabled = LsmLabels.SelinuxEnabled();
     private readonly string _rootfs;
     private readonly bool _inUserNamespace;
     private readonly bool _newCgroupNamespace;
@@ -112,7 +114,8 @@ public sealed class RootfsBuilder
                 {
                     CheckTarget(root, fd, mount, options, what);
                     uint? existingMode = existing ? SysAt.Stat(fd, root.Show(destination)).Mode & 0xfff : null;
-                    _proc.Mount(mount.Source ?? mount.Type, fd, mount.Type, options.Flags, options.DataString, root.Show(destination));
+                    string? data = LsmLabels.WithMountLabel(options.DataString, mount.Type!, _spec.Linux?.MountLabel, _selinuxEnabled);
+                    _proc.Mount(mount.Source ?? mount.Type, fd, mount.Type, options.Flags, data, root.Show(destination));
                     if (existing)
                     {
                         int tmpfs = root.Open(destination, K.O_PATH | K.O_DIRECTORY);

@@ -31,6 +31,21 @@ public static unsafe class LsmLabels
     /// <summary>selinuxfs is mounted where libselinux looks for it.</summary>
     public static bool SelinuxEnabled() => File.Exists("/sys/fs/selinux/enforce");
 
+    /// <summary>
+    /// linux.mountLabel as runc applies it: a `context="LABEL"` mount option added to the data of
+    /// the filesystems csrun makes (tmpfs, devpts, ...), but not proc, sysfs or mqueue (which
+    /// take no context= option) nor bind mounts; only where SELinux runs, as libselinux's
+    /// FormatMountLabel. A data string that names a context already is left alone.
+    /// </summary>
+    public static string? WithMountLabel(string? data, string fsType, string? mountLabel, bool selinuxEnabled)
+    {
+        if (!selinuxEnabled || string.IsNullOrEmpty(mountLabel)) return data;
+        if (fsType is "proc" or "sysfs" or "mqueue") return data;
+        if (data is { Length: > 0 } && data.Split(',').Any(o => o.StartsWith("context=", StringComparison.Ordinal))) return data;
+        string context = $"context=\"{mountLabel}\"";
+        return string.IsNullOrEmpty(data) ? context : data + "," + context;
+    }
+
     /// <summary>Throws unless this host can apply what is asked. The setting names say where the
     /// value came from ("--apparmor", "process.apparmorProfile", ...).</summary>
     public static void Require(string? profile, string profileSetting, string? label, string labelSetting)
