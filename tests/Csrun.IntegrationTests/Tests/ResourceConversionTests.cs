@@ -105,7 +105,6 @@ public sealed class ResourceConversionTests(ITestOutputHelper output)
     /// converts linearly, 1 + (shares - 2) * 9999 / 262142 (so 1024 -> 39, not the default 100;
     /// later runc versions changed the formula): csrun writes what runc 1.1.5 writes.</summary>
     [Theory]
-    [InlineData(2UL, 1UL)]
     [InlineData(1024UL, 39UL)]
     [InlineData(262144UL, 10000UL)]
     public void Cpu_Shares_Are_Written_As_Runc_Writes_Them(ulong shares, ulong weight)
@@ -120,6 +119,9 @@ public sealed class ResourceConversionTests(ITestOutputHelper output)
         Leaks.AssertClean(sb, b, id, rootMustBeEmpty: true);
     }
 
+    /// <summary>The lowest shares (weight 1) by update, on a sleeping container: a create at
+    /// weight 1 starves init's own set-up whenever the host is busy (the VM under load took
+    /// more than 30 s).</summary>
     [Fact]
     public void Update_Of_Cpu_Shares_Converts_Too()
     {
@@ -130,6 +132,8 @@ public sealed class ResourceConversionTests(ITestOutputHelper output)
         sb.Exec("update", "--cpu-share", "512", id).AssertSuccess();
         // 1 + 510 * 9999 / 262142 = 20
         Assert.Equal(UnifiedHost ? "20" : "512", Read(b, "cpu", UnifiedHost ? "cpu.weight" : "cpu.shares"));
+        sb.Exec("update", "--cpu-share", "2", id).AssertSuccess();
+        Assert.Equal(UnifiedHost ? "1" : "2", Read(b, "cpu", UnifiedHost ? "cpu.weight" : "cpu.shares"));
         sb.Delete(id, force: true).AssertSuccess();
     }
 
