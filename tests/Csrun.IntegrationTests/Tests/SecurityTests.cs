@@ -530,7 +530,6 @@ public sealed class SecurityTests(ITestOutputHelper output)
 
     // ------------------------------------------------------------------ devices
 
-    /// <summary>A host block device of this machine (the disk under "/" when there is one), or null.</summary>
     /// <summary>A block device of the host: its disk when this process can open it, else any
     /// block device it can open (loop, zram): the attack must aim at a node that opens on the
     /// host, or a refusal inside would prove nothing (this host's own /dev/vda refuses root).</summary>
