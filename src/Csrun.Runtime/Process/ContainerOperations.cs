@@ -54,11 +54,20 @@ public sealed class ContainerOperations
     public unsafe void ReleaseInit(ContainerState state)
     {
         string fifo = _store.FifoOf(state.Id);
-        int fd = Sys.Open(fifo, K.O_RDONLY | K.O_NONBLOCK);
-        int pidfd = -1;
+        // The pidfd first: opening the fifo releases init, and a short container process can
+        // run and exit before this process is scheduled again; a pid looked up after that is
+        // gone, and "has stopped" was reported for a container that had just run (seen with
+        // ctr and podman under load).
+        int pidfd;
+        try { pidfd = Sys.PidfdOpen(state.InitPid); }
+        catch (SyscallException e) when (e.Errno == Errno.ESRCH)
+        {
+            throw new InvalidOperationException("cannot start a container that has stopped");
+        }
+        int fd = -1;
         try
         {
-            pidfd = Sys.PidfdOpen(state.InitPid);
+            fd = Sys.Open(fifo, K.O_RDONLY | K.O_NONBLOCK);
             var fds = stackalloc Native.PollFd[2];
             byte* buf = stackalloc byte[4096];
             while (true)
@@ -85,13 +94,9 @@ public sealed class ContainerOperations
             }
             File.Delete(fifo);
         }
-        catch (SyscallException e) when (e.Syscall == "pidfd_open" && e.Errno == Errno.ESRCH)
-        {
-            throw new InvalidOperationException("cannot start a container that has stopped");
-        }
         finally
         {
-            Native.Close(fd);
+            Sys.Close(fd);
             Sys.Close(pidfd);
         }
     }

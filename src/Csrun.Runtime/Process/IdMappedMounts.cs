@@ -40,7 +40,13 @@ public sealed class IdMappedMounts : IDisposable
                 bool recursiveTree = (options.Flags & K.MS_REC) != 0 || options.RecursiveIdMap;
                 int tree = MountApi.OpenTreeClone(source, recursiveTree, what);
                 result._trees[i] = tree;
-                MountApi.SetAttributes(tree, K.MOUNT_ATTR_IDMAP, 0, options.RecursiveIdMap, $"{source} ({what}, MOUNT_ATTR_IDMAP)", userns);
+                try { MountApi.SetAttributes(tree, K.MOUNT_ATTR_IDMAP, 0, options.RecursiveIdMap, $"{source} ({what}, MOUNT_ATTR_IDMAP)", userns); }
+                catch (SyscallException e) when (e.Errno == Errno.EINVAL)
+                {
+                    // What the kernel answers for a filesystem without idmapped mounts (tmpfs
+                    // before Linux 6.3, most network filesystems): say so rather than "invalid argument".
+                    throw new SyscallException(e.Syscall, $"{e.Path}: the filesystem of {source} does not support idmapped mounts on this kernel?", e.Errno);
+                }
                 Sys.SetCloexec(tree, false);
             }
             return result;
