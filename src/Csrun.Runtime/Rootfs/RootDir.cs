@@ -42,6 +42,15 @@ public sealed class RootDir : IDisposable
     public int TryOpen(string inRoot, int flags, out int errno, ulong extraResolve = 0) =>
         SysAt.TryOpenAt2(Fd, Relative(inRoot), flags, Resolve | extraResolve, out errno);
 
+    /// <summary>True when a directory exists at the path inside the root.</summary>
+    public bool DirectoryExists(string inRoot)
+    {
+        int fd = TryOpen(inRoot, K.O_PATH | K.O_DIRECTORY, out _);
+        if (fd < 0) return false;
+        Native.Close(fd);
+        return true;
+    }
+
     public int Open(string inRoot, int flags, ulong extraResolve = 0)
     {
         int fd = TryOpen(inRoot, flags, out int errno, extraResolve);

@@ -108,7 +108,7 @@ public sealed class RootfsBuilder
                 // its mode= option says: runc does so, and images rely on it (docker's
                 // --tmpfs /run stays 0755 rather than tmpfs's 1777). With tmpcopyup the image's
                 // directory, still reachable through the fd taken before the mount, is copied in.
-                bool existing = mount.Type == "tmpfs" && root.TryOpen(destination, K.O_PATH | K.O_DIRECTORY, out _) is int probe and >= 0 && CloseAndTrue(probe);
+                bool existing = mount.Type == "tmpfs" && root.DirectoryExists(destination);
                 int fd = root.MkdirAll(destination, 0x1ed);
                 try
                 {
@@ -453,11 +453,5 @@ public sealed class RootfsBuilder
             throw new InvalidOperationException("linux.maskedPaths: the container's /dev/null is not the null device (c 1:3): refusing to bind it over masked files");
         }
         return fd;
-    }
-
-    private static bool CloseAndTrue(int fd)
-    {
-        Native.Close(fd);
-        return true;
     }
 }
