@@ -78,6 +78,7 @@ public sealed class ContainerCreator
         IReadOnlyList<string> cgroupsCreated = Array.Empty<string>();
         var fds = new List<int>();
         IdMappedMounts? idmapped = null;
+        CgroupMovePrimer? primer = null;
         int pidfd = -1;
         int pid = 0;
         try
@@ -92,6 +93,9 @@ public sealed class ContainerCreator
             state.CgroupsCreated = cgroup.MissingDirs().ToList();
             _store.Save(state);
             cgroupsCreated = cgroup.Create();
+            // Init's move into the cgroup comes some milliseconds from now: its kernel-side wait
+            // starts now (see CgroupMovePrimer).
+            if (cgroup.Paths.Count > 0) primer = CgroupMovePrimer.Start(cgroup.Paths.Values.First());
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
             state.CgroupsCreated = cgroupsCreated.ToList();
             _store.Save(state);
@@ -219,7 +223,10 @@ public sealed class ContainerCreator
             // its runtime's start-up out of the container's memory limit. The container process
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).
             WaitFor(channel, child, pidfd, SyncMessage.InitStarted);
+            Mark("init started");
             cgroup.Join(pid);
+            Mark("init joined its cgroup");
+            primer?.Dispose();
             rdt?.Apply(pid);
             if (cgroup.Paths.Count != state.CgroupPaths.Count)
             {
@@ -274,6 +281,7 @@ public sealed class ContainerCreator
         }
         finally
         {
+            primer?.Dispose();
             idmapped?.Dispose();
             foreach (int fd in fds) Native.Close(fd);
         }

@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+
+namespace Csrun.Runtime.Linux;
+
+/// <summary>
+/// Pays the kernel's wait of a cgroup move early, while create does other work. Every write to
+/// a cgroup.procs takes cgroup_threadgroup_rwsem for writing, and the first writer after a quiet
+/// spell waits for a whole RCU grace period (rcu_sync_enter): measured on this host at 0.5-18 ms
+/// for moving init, the largest single wait of a `run` (bench/RESULTS.md). A writer that comes
+/// while that grace period is pending or just passed shares it. So, as soon as the container's
+/// cgroup exists, a throw-away child moves itself into it ("0" is the writer itself) and exits;
+/// init's real move, a few milliseconds later, finds the grace period paid or under way.
+/// The child shares csrun's fd table (CLONE_FILES): it holds no copies of csrun's fds, so no
+/// lock csrun releases by closing stays held by it. It makes raw system calls only (notes/aot.md).
+/// </summary>
+public sealed unsafe class CgroupMovePrimer : IDisposable
+{
+    private const long SYS_openat = 257, SYS_write = 1, SYS_close = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct CloneArgs
+    {
+        public ulong Flags, PidFd, ChildTid, ParentTid, ExitSignal, Stack, StackSize, Tls, SetTid, SetTidSize, Cgroup;
+    }
+
+    private byte* _path;
+    private int _pidfd = -1;
+
+    private CgroupMovePrimer(byte* path) => _path = path;
+
+    /// <summary>Starts the child; null when it could not be started (it is only an optimisation).</summary>
+    public static CgroupMovePrimer? Start(string cgroupDir)
+    {
+        byte[] z = Sys.Z(Path.Combine(cgroupDir, "cgroup.procs"));
+        var path = (byte*)NativeMemory.Alloc((nuint)z.Length);
+        z.CopyTo(new Span<byte>(path, z.Length));
+        var primer = new CgroupMovePrimer(path);
+        int pidfd = -1;
+        var args = new CloneArgs { Flags = K.CLONE_FILES | K.CLONE_PIDFD, PidFd = (ulong)(nint)(&pidfd), ExitSignal = K.SIGCHLD };
+        long pid = RawNative.Syscall(Native.SYS_clone3, (long)&args, sizeof(CloneArgs), 0, 0, 0, 0);
+        if (pid == 0) MoveSelfAndExit(path);
+        if (pid < 0)
+        {
+            primer.Dispose();
+            return null;
+        }
+        primer._pidfd = pidfd;
+        return primer;
+    }
+
+    private static void MoveSelfAndExit(byte* path)
+    {
+        byte zero = (byte)'0';
+        long fd = RawNative.Syscall(SYS_openat, K.AT_FDCWD, (long)path, K.O_WRONLY | K.O_CLOEXEC, 0, 0, 0);
+        if (fd >= 0)
+        {
+            RawNative.Syscall(SYS_write, fd, (long)&zero, 1, 0, 0, 0);
+            // The fd table is csrun's own: close what was added to it.
+            RawNative.Syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+        }
+        RawNative.Exit(0);
+    }
+
+    /// <summary>Reaps the child (by now done: init's own move waited for the same grace period).</summary>
+    public void Dispose()
+    {
+        if (_path is null) return;
+        if (_pidfd >= 0)
+        {
+            try { Sys.WaitPidfd(_pidfd); }
+            catch (SyscallException) { /* reaped already: nothing to wait for */ }
+            Native.Close(_pidfd);
+            _pidfd = -1;
+        }
+        NativeMemory.Free(_path);
+        _path = null;
+    }
+}
