@@ -34,11 +34,11 @@ public static class SpecLoader
 
     /// <summary>Parses config.json content; <paramref name="sourceName"/> prefixes messages.</summary>
     public static RuntimeSpec Parse(ReadOnlySpan<byte> utf8, string sourceName) =>
-        Deserialize(utf8, sourceName, SpecJsonContext.Default.RuntimeSpec);
+        Deserialize(utf8, sourceName, static () => SpecJsonContext.Default.RuntimeSpec);
 
     /// <summary>Parses a process.json (the `exec --process` file): a bare process object.</summary>
     public static SpecProcess ParseProcess(ReadOnlySpan<byte> utf8, string sourceName = "process.json") =>
-        Deserialize(utf8, sourceName, SpecJsonContext.Default.SpecProcess);
+        Deserialize(utf8, sourceName, static () => SpecJsonContext.Default.SpecProcess);
 
     /// <summary>Reads a JSON file with the same error wording as config.json.</summary>
     public static byte[] ReadFile(string path)
@@ -77,7 +77,7 @@ public static class SpecLoader
         }
     }
 
-    private static T Deserialize<T>(ReadOnlySpan<byte> utf8, string sourceName, JsonTypeInfo<T> typeInfo)
+    private static T Deserialize<T>(ReadOnlySpan<byte> utf8, string sourceName, Func<JsonTypeInfo<T>> typeInfoOf)
         where T : class
     {
         // A UTF-8 BOM is harmless and editors add it; skip it rather than fail on it.
@@ -90,6 +90,11 @@ public static class SpecLoader
         JsonSyntaxCheck.ThrowIfInvalid(utf8, sourceName);
         ThrowIfInvalidUtf8(utf8, sourceName);
 
+        // The common case without STJ's metadata (see SpecJsonReader); STJ for the rest.
+        if (typeof(T) == typeof(RuntimeSpec) && SpecJsonReader.TryRead(utf8) is T quick)
+            return quick;
+
+        var typeInfo = typeInfoOf();
         T? value;
         try
         {
