@@ -23,6 +23,9 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
     public static partial int Open(byte* path, int flags, uint mode);
 
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true)]
+    public static partial int Rename(byte* from, byte* to);
+
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
     public static partial int OpenAt(int dirfd, byte* path, int flags, uint mode);
 

@@ -99,6 +99,21 @@ public static unsafe class Sys
         finally { Native.Close(fd); }
     }
 
+    /// <summary>Replaces <paramref name="path"/> with new content through a temporary file and
+    /// rename(2), so readers see the old file or the new one, never a part. Plain system calls:
+    /// File.WriteAllBytes and File.Move cost twice as many (fstatfs, flock, lseek, lstat).</summary>
+    public static void ReplaceFile(string path, string tmpPath, ReadOnlySpan<byte> content)
+    {
+        int fd = Open(tmpPath, K.O_WRONLY | K.O_CREAT | K.O_TRUNC | K.O_NOFOLLOW, 0x1b6 /* 0666, less the umask */);
+        try { WriteAll(fd, content, tmpPath); }
+        finally { Native.Close(fd); }
+        fixed (byte* from = Z(tmpPath))
+        fixed (byte* to = Z(path))
+        {
+            if (Native.Rename(from, to) < 0) throw Fail("rename", $"{tmpPath} -> {path}");
+        }
+    }
+
     public static void SetCloexec(int fd, bool on)
     {
         int flags = Native.Fcntl(fd, K.F_GETFD, 0);

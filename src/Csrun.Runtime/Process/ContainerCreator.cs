@@ -83,24 +83,24 @@ public sealed class ContainerCreator
         int pid = 0;
         try
         {
-            _store.Save(state);
-            Mark("state dir made");
-
             cgroup = CgroupFsManager.ForContainer(spec.Linux?.CgroupsPath, options.Id, options.RootlessCgroups);
             // Recorded before the mkdirs: a create killed between them leaves nothing behind that
             // `delete --force` does not know of.
             state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
-            state.CgroupsCreated = cgroup.MissingDirs().ToList();
+            var missing = cgroup.MissingDirs().ToList();
+            state.CgroupsCreated = missing;
             _store.Save(state);
-            cgroupsCreated = cgroup.Create();
+            Mark("state dir made");
             // Init's move into the cgroup comes some milliseconds from now: its kernel-side wait
-            // starts now (see CgroupMovePrimer).
-            if (cgroup.Paths.Count > 0) primer = CgroupMovePrimer.Start(cgroup.Paths.Values.First());
-            state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
-            state.CgroupsCreated = cgroupsCreated.ToList();
-            _store.Save(state);
-            cgroup.Apply(spec.Linux?.Resources, spec.Linux?.Devices);
-            Mark("cgroup made and configured");
+            // starts with the first directory (see CgroupMovePrimer).
+            cgroupsCreated = cgroup.Create(firstReady: dir => primer = CgroupMovePrimer.Start(dir));
+            if (!cgroupsCreated.SequenceEqual(missing) || cgroup.Paths.Count != state.CgroupPaths.Count)
+            {
+                state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
+                state.CgroupsCreated = cgroupsCreated.ToList();
+                _store.Save(state);
+            }
+            Mark("cgroup made");
             if (rdt is { Owned: true })
             {
                 state.IntelRdtPath = rdt.Path;
@@ -178,11 +178,6 @@ public sealed class ContainerCreator
             Mark($"cloned init {pid} {Clone3.DescribeFlags(namespaces.CloneFlags)}");
             Native.Close(childSock);
             fds.Remove(childSock);
-            var initStat = Procfs.ReadStat(pid);
-            state.InitPid = pid;
-            state.InitStartTime = initStat?.StartTime ?? 0;
-            _store.Save(state);
-
             if (namespaces.NewUser) IdMapWriter.Write(pid, spec.Linux!, options.RootlessEuid);
             // A new network namespace exists with the clone child (init, which waits for "G",
             // has not started); one given by path is joined only later, so its path is used.
@@ -192,9 +187,6 @@ public sealed class ContainerCreator
                 NetDeviceMover.MoveInto(netDevices, netnsPath);
                 Mark($"{netDevices.Count} network device(s) moved");
             }
-            config.HookState = HookState(state, pid, "creating");
-            byte[] configData = InitConfigCodec.Encode(config);
-
             using var channel = new SyncChannel(parentSock);
             fds.Remove(parentSock);
             if (namespaces.NewTime)
@@ -202,8 +194,17 @@ public sealed class ContainerCreator
                 WaitFor(channel, child, pidfd, SyncMessage.ChildUnshared);
                 if (spec.Linux?.TimeOffsets is { Count: > 0 } offsets) WriteTimeOffsets(pid, offsets);
             }
+            // From "G" on, init starts (its own exec and runtime start-up) while this process
+            // records it and writes the cgroup limits. Should csrun die meanwhile, init sees the
+            // sync socket close before its config comes, and exits.
             Sys.WriteAll(parentSock, "G"u8, "sync socket");
-            if (namespaces.ForkAfterGo)
+            if (!namespaces.ForkAfterGo)
+            {
+                state.InitPid = pid;
+                state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
+                _store.Save(state);
+            }
+            else
             {
                 byte[] pidPayload = WaitFor(channel, child, pidfd, SyncMessage.ChildPid);
                 int middlePidfd = pidfd;
@@ -215,10 +216,13 @@ public sealed class ContainerCreator
                 state.InitPid = pid;
                 state.InitStartTime = Procfs.ReadStat(pid)?.StartTime ?? 0;
                 _store.Save(state);
-                config.HookState!.Pid = pid;
-                configData = InitConfigCodec.Encode(config);
             }
-            channel.Send(SyncMessage.Config, configData);
+            // The limits are written while init's runtime starts (it runs from here on, outside
+            // the container's cgroup until the move below): on two cores that hides most of it.
+            cgroup.Apply(spec.Linux?.Resources, spec.Linux?.Devices);
+            Mark("cgroup configured");
+            config.HookState = HookState(state, pid, "creating");
+            channel.Send(SyncMessage.Config, InitConfigCodec.Encode(config));
             // Memory stays charged to the cgroup where it was touched: moving init only now keeps
             // its runtime's start-up out of the container's memory limit. The container process
             // is still in its cgroup long before it runs (this precedes hooks and exec.fifo).

@@ -78,8 +78,7 @@ public sealed class StateStore
     {
         string dir = DirOf(state.Id);
         string tmp = Path.Combine(dir, $".{StateFile}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(tmp, ContainerStateCodec.Encode(state));
-        File.Move(tmp, Path.Combine(dir, StateFile), overwrite: true);
+        Sys.ReplaceFile(Path.Combine(dir, StateFile), tmp, ContainerStateCodec.Encode(state));
     }
 
     public void Remove(string id)
