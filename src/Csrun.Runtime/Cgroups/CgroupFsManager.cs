@@ -65,7 +65,7 @@ public abstract class CgroupFsManager : ICgroupManager
             : new CgroupV1Manager(copy);
     }
 
-    public IReadOnlyList<string> Create(Action<string>? firstReady = null)
+    public IReadOnlyList<string> Create()
     {
         var created = new List<string>();
         try
@@ -83,11 +83,6 @@ public abstract class CgroupFsManager : ICgroupManager
                 }
                 for (int i = first; i < created.Count; i++)
                     InitializeDir(key, created[i]);
-                if (created.Count > first && firstReady is not null)
-                {
-                    firstReady(dir);
-                    firstReady = null;
-                }
             }
         }
         catch

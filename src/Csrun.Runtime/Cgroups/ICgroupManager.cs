@@ -10,9 +10,7 @@ public interface ICgroupManager
     IReadOnlyDictionary<string, string> Paths { get; }
 
     /// <summary>Creates the directories; returns the ones it made, deepest last.</summary>
-    /// <summary>Makes the missing directories; <paramref name="firstReady"/> is called once, with
-    /// the first one made, before the others are.</summary>
-    IReadOnlyList<string> Create(Action<string>? firstReady = null);
+    IReadOnlyList<string> Create();
 
     /// <summary>The directories <see cref="Create"/> would make now, deepest last: recorded
     /// before they exist, so a create killed halfway leaves nothing `delete` does not know of.</summary>

@@ -91,9 +91,11 @@ public sealed class ContainerCreator
             state.CgroupsCreated = missing;
             _store.Save(state);
             Mark("state dir made");
+            cgroupsCreated = cgroup.Create();
             // Init's move into the cgroup comes some milliseconds from now: its kernel-side wait
-            // starts with the first directory (see CgroupMovePrimer).
-            cgroupsCreated = cgroup.Create(firstReady: dir => primer = CgroupMovePrimer.Start(dir));
+            // starts now (see CgroupMovePrimer). Not before the last mkdir: the primer's write
+            // holds cgroup_mutex through its wait, and a mkdir then waits with it.
+            if (cgroup.Paths.Count > 0) primer = CgroupMovePrimer.Start(cgroup.Paths.Values.First());
             if (!cgroupsCreated.SequenceEqual(missing) || cgroup.Paths.Count != state.CgroupPaths.Count)
             {
                 state.CgroupPaths = new Dictionary<string, string>(cgroup.Paths);
