@@ -114,6 +114,22 @@ public static unsafe class Sys
         }
     }
 
+    /// <summary>Copies everything from <paramref name="inFd"/>'s offset to its end into
+    /// <paramref name="outFd"/>, in the kernel (sendfile).</summary>
+    public static void CopyContents(int inFd, int outFd, string what)
+    {
+        while (true)
+        {
+            nint n = Native.SendFile(outFd, inFd, null, 1 << 30);
+            if (n == 0) return;
+            if (n < 0)
+            {
+                if (LastErrno == Errno.EINTR) continue;
+                throw Fail("sendfile", what);
+            }
+        }
+    }
+
     public static void SetCloexec(int fd, bool on)
     {
         int flags = Native.Fcntl(fd, K.F_GETFD, 0);

@@ -17,7 +17,7 @@ public static unsafe class SysAt
     }
 
     /// <summary>What statx says about an fd.</summary>
-    public readonly record struct FileStat(uint Mode, uint RdevMajor, uint RdevMinor, ulong MountId, ulong Ino, uint DevMajor, uint DevMinor)
+    public readonly record struct FileStat(uint Mode, uint RdevMajor, uint RdevMinor, ulong MountId, ulong Ino, uint DevMajor, uint DevMinor, uint Uid = 0, uint Gid = 0)
     {
         public uint Type => Mode & K.S_IFMT;
         public bool IsDirectory => Type == K.S_IFDIR;
@@ -94,17 +94,31 @@ public static unsafe class SysAt
     /// <summary>statx(2) of the fd itself (AT_EMPTY_PATH: works on O_PATH fds).</summary>
     public static FileStat Stat(int fd, string what)
     {
+        byte empty = 0;
+        return Statx(fd, &empty, K.AT_EMPTY_PATH | K.AT_SYMLINK_NOFOLLOW, what);
+    }
+
+    /// <summary>lstat(2) by path, through statx: the link itself, never its target.</summary>
+    public static FileStat Lstat(string path)
+    {
+        fixed (byte* p = Sys.Z(path))
+            return Statx(K.AT_FDCWD, p, K.AT_SYMLINK_NOFOLLOW, path);
+    }
+
+    private static FileStat Statx(int dirfd, byte* path, int flags, string what)
+    {
         const int STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000;
         byte* buf = stackalloc byte[256];
-        byte empty = 0;
-        if (Native.Syscall(Native.SYS_statx, fd, (long)&empty, K.AT_EMPTY_PATH | K.AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, (long)buf, 0) < 0)
+        if (Native.Syscall(Native.SYS_statx, dirfd, (long)path, flags, STATX_BASIC_STATS | STATX_MNT_ID, (long)buf, 0) < 0)
             throw Sys.Fail("statx", what);
+        // struct statx: uid @20, gid @24, mode (u16) @28, ino @32, rdev @128/@132, dev @136/@140, mnt_id @144
         return new FileStat(
             Mode: *(ushort*)(buf + 28),
             RdevMajor: *(uint*)(buf + 128), RdevMinor: *(uint*)(buf + 132),
             MountId: *(ulong*)(buf + 144),
             Ino: *(ulong*)(buf + 32),
-            DevMajor: *(uint*)(buf + 136), DevMinor: *(uint*)(buf + 140));
+            DevMajor: *(uint*)(buf + 136), DevMinor: *(uint*)(buf + 140),
+            Uid: *(uint*)(buf + 20), Gid: *(uint*)(buf + 24));
     }
 
     /// <summary>The filesystem type of the fd's file (statfs f_type: PROC_SUPER_MAGIC, ...).</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Csrun.Runtime.Linux;
 
 namespace Csrun.Runtime.Rootfs;
@@ -10,25 +9,16 @@ namespace Csrun.Runtime.Rootfs;
 /// /proc/self/fd/N afterwards: no scratch mount elsewhere. Copied are entry types (directories,
 /// regular files, symlinks, device nodes, fifos, sockets), contents, owners and modes.
 /// </summary>
-internal static unsafe partial class TmpCopyUp
+internal static class TmpCopyUp
 {
-    private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
-    private const uint STATX_BASIC_STATS = 0x7ff;
     private const uint S_IFMT = 0xf000, S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xa000;
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static partial int Statx(int dirfd, byte* path, int flags, uint mask, byte* buf);
 
     private readonly record struct Meta(uint Mode, uint Uid, uint Gid, ulong Rdev);
 
     private static Meta Lstat(string path)
     {
-        byte* buf = stackalloc byte[256];
-        fixed (byte* p = Sys.Z(path))
-            if (Statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) < 0) throw Sys.Fail("statx", path);
-        // struct statx: uid @20, gid @24, mode (u16) @28, rdev major/minor @128/@132
-        return new Meta(*(ushort*)(buf + 28), *(uint*)(buf + 20), *(uint*)(buf + 24),
-            DeviceNodes.MakeDev(*(uint*)(buf + 128), *(uint*)(buf + 132)));
+        var st = SysAt.Lstat(path);
+        return new Meta(st.Mode, st.Uid, st.Gid, DeviceNodes.MakeDev(st.RdevMajor, st.RdevMinor));
     }
 
     /// <summary>Copies the entries of directory <paramref name="from"/> (the image's, reached
@@ -71,19 +61,7 @@ internal static unsafe partial class TmpCopyUp
         try
         {
             int outFd = Sys.Open(dst, K.O_WRONLY | K.O_CREAT | K.O_EXCL | K.O_CLOEXEC, 0x180);
-            try
-            {
-                while (true)
-                {
-                    nint n = Native.SendFile(outFd, inFd, null, 1 << 30);
-                    if (n == 0) break;
-                    if (n < 0)
-                    {
-                        if (Sys.LastErrno == Errno.EINTR) continue;
-                        throw Sys.Fail("sendfile", dst);
-                    }
-                }
-            }
+            try { Sys.CopyContents(inFd, outFd, dst); }
             finally { Sys.Close(outFd); }
         }
         finally { Sys.Close(inFd); }

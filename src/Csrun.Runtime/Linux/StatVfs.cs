@@ -1,31 +1,17 @@
-using System.Runtime.InteropServices;
-using Csrun.Runtime.Linux;
-
-namespace Csrun.Runtime.Rootfs;
+namespace Csrun.Runtime.Linux;
 
 /// <summary>The mount flags a path's mount already has: a bind remount inside a user namespace
 /// must keep the locked ones (nosuid, nodev, noexec, ro, atime) or the kernel refuses it.</summary>
-internal static unsafe partial class StatVfs
+internal static unsafe class StatVfs
 {
     private const ulong ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8,
         ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096;
 
-    [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true)]
-    private static partial int Native(byte* path, byte* buf);
-
-    public static ulong LockedFlags(string path)
-    {
-        byte* buf = stackalloc byte[128];
-        fixed (byte* p = Sys.Z(path))
-            if (Native(p, buf) < 0) throw Sys.Fail("statvfs", path);
-        return ToMountFlags(*(ulong*)(buf + 72));
-    }
-
-    /// <summary>The same for the mount an fd is on (fstatvfs).</summary>
+    /// <summary>For the mount an fd is on (fstatvfs).</summary>
     public static ulong LockedFlags(int fd, string what)
     {
         byte* buf = stackalloc byte[128];
-        if (Linux.Native.Fstatvfs(fd, buf) < 0) throw Sys.Fail("fstatvfs", what);
+        if (Native.Fstatvfs(fd, buf) < 0) throw Sys.Fail("fstatvfs", what);
         return ToMountFlags(*(ulong*)(buf + 72));
     }
 
