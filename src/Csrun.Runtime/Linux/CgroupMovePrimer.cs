@@ -64,13 +64,22 @@ public sealed unsafe class CgroupMovePrimer : IDisposable
         RawNative.Exit(0);
     }
 
-    /// <summary>Reaps the child (by now done: init's own move waited for the same grace period).</summary>
+    /// <summary>Reaps the child (by now done: the real move waited for the same grace period).
+    /// Bounded: a child caught in a cgroup frozen meanwhile (a `pause` racing an exec) cannot exit
+    /// until the thaw; it is killed and left to whoever reaps csrun's orphans.</summary>
     public void Dispose()
     {
         if (_path is null) return;
         if (_pidfd >= 0)
         {
-            try { Sys.WaitPidfd(_pidfd); }
+            var poll = new Native.PollFd { Fd = _pidfd, Events = Native.POLLIN };
+            int ready;
+            do ready = Native.Poll(&poll, 1, 2000); while (ready < 0 && Sys.LastErrno == Errno.EINTR);
+            try
+            {
+                if (ready > 0) Sys.WaitPidfd(_pidfd);
+                else Sys.PidfdSendSignal(_pidfd, K.SIGKILL);
+            }
             catch (SyscallException) { /* reaped already: nothing to wait for */ }
             Native.Close(_pidfd);
             _pidfd = -1;
