@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Csrun.Runtime.Linux;
 
 /// <summary>
@@ -20,35 +18,24 @@ public sealed unsafe class CgroupMovePrimer : IDisposable
 {
     private const long SYS_openat = 257, SYS_write = 1, SYS_close = 3;
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct CloneArgs
-    {
-        public ulong Flags, PidFd, ChildTid, ParentTid, ExitSignal, Stack, StackSize, Tls, SetTid, SetTidSize, Cgroup;
-    }
-
-    private byte* _path;
+    private readonly NativeArena _arena = new();
     private int _pidfd = -1;
-
-    private CgroupMovePrimer(byte* path) => _path = path;
 
     /// <summary>Starts the child; null when it could not be started (it is only an optimisation).</summary>
     public static CgroupMovePrimer? Start(string cgroupDir)
     {
-        byte[] z = Sys.Z(Path.Combine(cgroupDir, "cgroup.procs"));
-        var path = (byte*)NativeMemory.Alloc((nuint)z.Length);
-        z.CopyTo(new Span<byte>(path, z.Length));
-        var primer = new CgroupMovePrimer(path);
-        int pidfd = -1;
-        var args = new CloneArgs { Flags = K.CLONE_FILES | K.CLONE_PIDFD, PidFd = (ulong)(nint)(&pidfd), ExitSignal = K.SIGCHLD };
-        long pid = RawNative.Syscall(Native.SYS_clone3, (long)&args, sizeof(CloneArgs), 0, 0, 0, 0);
-        if (pid == 0) MoveSelfAndExit(path);
-        if (pid < 0)
+        var primer = new CgroupMovePrimer();
+        byte* path = primer._arena.String(Path.Combine(cgroupDir, "cgroup.procs"));
+        try
+        {
+            if (Clone3.Clone(K.CLONE_FILES, -1, out primer._pidfd) == 0) MoveSelfAndExit(path);
+            return primer;
+        }
+        catch (SyscallException)
         {
             primer.Dispose();
             return null;
         }
-        primer._pidfd = pidfd;
-        return primer;
     }
 
     private static void MoveSelfAndExit(byte* path)
@@ -65,11 +52,10 @@ public sealed unsafe class CgroupMovePrimer : IDisposable
     }
 
     /// <summary>Reaps the child (by now done: the real move waited for the same grace period).
-    /// Bounded: a child caught in a cgroup frozen meanwhile (a `pause` racing an exec) cannot exit
-    /// until the thaw; it is killed and left to whoever reaps csrun's orphans.</summary>
+    /// Bounded: a child caught in a cgroup frozen meanwhile cannot exit until the thaw; it is
+    /// killed and left to whoever reaps csrun's orphans.</summary>
     public void Dispose()
     {
-        if (_path is null) return;
         if (_pidfd >= 0)
         {
             var poll = new Native.PollFd { Fd = _pidfd, Events = Native.POLLIN };
@@ -84,7 +70,6 @@ public sealed unsafe class CgroupMovePrimer : IDisposable
             Native.Close(_pidfd);
             _pidfd = -1;
         }
-        NativeMemory.Free(_path);
-        _path = null;
+        _arena.Dispose();
     }
 }

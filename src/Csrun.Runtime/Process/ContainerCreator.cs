@@ -400,8 +400,7 @@ public sealed class ContainerCreator
     {
         string full = Path.GetFullPath(path);
         string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp");
-        File.WriteAllText(tmp, pid.ToString());
-        File.Move(tmp, full, overwrite: true);
+        Sys.ReplaceFile(full, tmp, Encoding.UTF8.GetBytes(pid.ToString()));
     }
 }
 

@@ -101,40 +101,13 @@ internal static partial class SpecJsonReader
 
     private static bool? BoolOrNull(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : Bool(ref r);
 
-    private static void RequireNumber(ref Utf8JsonReader r)
-    {
-        if (r.TokenType != JsonTokenType.Number) throw Unsure();
-    }
-
-    private static int I32(ref Utf8JsonReader r)
-    {
-        RequireNumber(ref r);
-        return r.TryGetInt32(out int v) ? v : throw Unsure();
-    }
-
-    private static uint U32(ref Utf8JsonReader r)
-    {
-        RequireNumber(ref r);
-        return r.TryGetUInt32(out uint v) ? v : throw Unsure();
-    }
-
-    private static long I64(ref Utf8JsonReader r)
-    {
-        RequireNumber(ref r);
-        return r.TryGetInt64(out long v) ? v : throw Unsure();
-    }
-
-    private static ulong U64(ref Utf8JsonReader r)
-    {
-        RequireNumber(ref r);
-        return r.TryGetUInt64(out ulong v) ? v : throw Unsure();
-    }
-
-    private static ushort U16(ref Utf8JsonReader r)
-    {
-        RequireNumber(ref r);
-        return r.TryGetUInt16(out ushort v) ? v : throw Unsure();
-    }
+    // A number token that fits the type, as STJ's converters require; anything else: unsure.
+    private static bool IsNumber(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Number;
+    private static int I32(ref Utf8JsonReader r) => IsNumber(ref r) && r.TryGetInt32(out int v) ? v : throw Unsure();
+    private static uint U32(ref Utf8JsonReader r) => IsNumber(ref r) && r.TryGetUInt32(out uint v) ? v : throw Unsure();
+    private static long I64(ref Utf8JsonReader r) => IsNumber(ref r) && r.TryGetInt64(out long v) ? v : throw Unsure();
+    private static ulong U64(ref Utf8JsonReader r) => IsNumber(ref r) && r.TryGetUInt64(out ulong v) ? v : throw Unsure();
+    private static ushort U16(ref Utf8JsonReader r) => IsNumber(ref r) && r.TryGetUInt16(out ushort v) ? v : throw Unsure();
 
     private static int? I32OrNull(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : I32(ref r);
     private static uint? U32OrNull(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : U32(ref r);
